@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
         vals = " ".join(f"{row.scores[k]:8.3f}" for k in keys)
         print(f"{row.task:<5} {row.method:<12} {vals}")
     print(f"\ninputs, ground truth and fused images are in {args.out}/")
-    print(f"score a folder yourself: mtif evaluate --method mertens --data {args.out}/mef "
-          f"--out {args.out}/runs/mertens")
+    print(
+        f"score a folder yourself: mtif evaluate --method mertens --data {args.out}/mef "
+        f"--out {args.out}/runs/mertens"
+    )
     return 0

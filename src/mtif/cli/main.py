@@ -20,6 +20,9 @@ COMMANDS = (
     "mtif.cli.metrics",
     "mtif.cli.evaluate",
     "mtif.cli.compare",
+    "mtif.cli.synth",
+    "mtif.cli.train",
+    "mtif.cli.enrich",
 )
 
 USER_ERRORS = (ValueError, TypeError, OSError, KeyError)

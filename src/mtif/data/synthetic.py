@@ -16,10 +16,15 @@ Everything is deterministic given a ``numpy.random.Generator``.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
+from tqdm import tqdm
+
+from mtif.io import IMAGE_EXTENSIONS, read_image, write_image
 
 
 @dataclass(frozen=True)
@@ -130,3 +135,50 @@ def make_stack(
     if task == "mff":
         return focus_stack(photo, rng, n_inputs)
     raise ValueError(f"task must be 'mef' or 'mff', got {task!r}")
+
+
+def list_photos(folders: list[Path]) -> list[Path]:
+    """Image files directly inside ``folders``, sorted by name within each folder."""
+    photos: list[Path] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: no such folder of photos")
+        found = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+        if not found:
+            raise ValueError(f"{folder}: no photos ({', '.join(IMAGE_EXTENSIONS)}) inside")
+        photos.extend(found)
+    return photos
+
+
+def photo_seed(seed: int, photo: Path) -> np.random.Generator:
+    """A generator for one photo that depends on its name, not its position in the list, so
+    adding photos never changes the pairs made from the others."""
+    return np.random.default_rng([seed, zlib.crc32(f"{photo.parent.name}/{photo.name}".encode())])
+
+
+def synthesise_folder(
+    photos: list[Path],
+    task: str,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    n_inputs: int = 2,
+    progress: bool = True,
+) -> int:
+    """Write one synthetic stack per photo as a data set ``out_dir/{A,B,...,GT}/<name>.png``.
+
+    Stacks already written are kept, so an interrupted run resumes. Returns how many were made.
+    """
+    folders = [chr(ord("A") + k) for k in range(n_inputs)] + ["GT"]
+    made = 0
+    for photo in tqdm(photos, desc=f"synthesising {task}", disable=not progress, unit="pair"):
+        name = f"{photo.parent.name}_{photo.stem}.png"
+        targets = [out_dir / folder / name for folder in folders]
+        if all(t.exists() for t in targets):
+            continue
+        stack = make_stack(read_image(photo), task, photo_seed(seed, photo), n_inputs)
+        # GT last: its presence marks a complete stack.
+        for target, img in zip(targets, (*stack.inputs, stack.gt), strict=True):
+            write_image(target, img, overwrite=True)
+        made += 1
+    return made

@@ -38,7 +38,9 @@ def _report_alpha(path: Path) -> None:
     global _alpha_reported
     if not _alpha_reported:
         _alpha_reported = True
-        warnings.warn(f"{path}: alpha channel dropped (fusion works on opaque images)", stacklevel=3)
+        warnings.warn(
+            f"{path}: alpha channel dropped (fusion works on opaque images)", stacklevel=3
+        )
 
 
 def _check_file(path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Training: configuration, patch sampling, the loop, validation."""

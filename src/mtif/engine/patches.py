@@ -1,0 +1,88 @@
+"""Training batches: enriched views of the training pairs, drawn deterministically by step.
+
+A batch depends only on ``(seed, step, rank)``, never on what ran before it, so a resumed run
+draws exactly the batches the uninterrupted run would have drawn, with no sampler state to save.
+Views are not flipped or rotated: the pair's descriptions speak of left, right, top and bottom,
+and a flipped crop would contradict its own text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from mtif.data.enrichment import CropBox, random_views, salient_views
+from mtif.data.saliency import pair_saliency
+from mtif.model.text_batch import TextBatch
+from mtif.text import TextFeatures, collate
+
+
+@dataclass(frozen=True)
+class TrainPair:
+    """One training pair: luma images ``(H, W)`` float32 in ``[0, 1]``, its views and its text."""
+
+    name: str
+    a: np.ndarray
+    b: np.ndarray
+    boxes: tuple[CropBox, ...]  # saliency views; empty unless enrichment is "saliency"
+    text: TextFeatures | None
+
+
+def prepare_pair(
+    name: str,
+    a: np.ndarray,
+    b: np.ndarray,
+    patch: int,
+    enrichment: str,
+    n_views: int,
+    text: TextFeatures | None,
+) -> TrainPair:
+    """Pad a pair up to the patch size if needed and find its saliency views once."""
+    h, w = a.shape
+    if h < patch or w < patch:
+        pad = ((0, max(0, patch - h)), (0, max(0, patch - w)))
+        a, b = np.pad(a, pad, mode="reflect"), np.pad(b, pad, mode="reflect")
+    boxes: tuple[CropBox, ...] = ()
+    if enrichment == "saliency":
+        boxes = tuple(salient_views(pair_saliency(a, b), patch, n_views))
+    return TrainPair(name, a, b, boxes, text)
+
+
+def _view(pair: TrainPair, patch: int, enrichment: str, rng: np.random.Generator):
+    if enrichment == "saliency":
+        box = pair.boxes[int(rng.integers(len(pair.boxes)))]
+        return box.crop(pair.a), box.crop(pair.b)
+    if enrichment == "random":
+        box = random_views(pair.a.shape, patch, 1, rng)[0]
+        return box.crop(pair.a), box.crop(pair.b)
+    # "none" (the paper's w/o VE): the whole pair, resized to the patch.
+    size = (patch, patch)
+    return (
+        cv2.resize(pair.a, size, interpolation=cv2.INTER_AREA),
+        cv2.resize(pair.b, size, interpolation=cv2.INTER_AREA),
+    )
+
+
+def draw_batch(
+    pairs: list[TrainPair],
+    *,
+    step: int,
+    seed: int,
+    batch_size: int,
+    patch: int,
+    enrichment: str,
+    rank: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor, TextBatch | None]:
+    """Luma views ``(B, 1, patch, patch)`` of both inputs and, when the pairs carry text, the
+    matching :class:`TextBatch`."""
+    rng = np.random.default_rng([seed, step, rank])
+    chosen = [pairs[int(i)] for i in rng.integers(len(pairs), size=batch_size)]
+    views = [_view(pair, patch, enrichment, rng) for pair in chosen]
+    a = torch.from_numpy(np.stack([v[0] for v in views]))[:, None].float()
+    b = torch.from_numpy(np.stack([v[1] for v in views]))[:, None].float()
+    if chosen[0].text is None:
+        return a, b, None
+    return a, b, collate([pair.text for pair in chosen])

@@ -1,0 +1,176 @@
+"""MTIFNet: shared visual encoder with TGVM at three levels, channel concat, skip decoder.
+
+Layout (see DESIGN.md, "Performance budget"): level 1 at full resolution with dense residual
+convolutions only, level 2 at 1/2 and level 3 at 1/4 resolution with Restormer + CNN blocks.
+Each level's features are modulated by that level's text (detail -> 1, structure -> 2,
+semantic -> 3). The two inputs' level-3 features are concatenated along channels (the paper's
+M) and decoded, with skips from the modulated level-1/2 features of both inputs, to the fused
+luma. Two light auxiliary heads decode the level-1 and level-2 modulated features into the
+intermediate images I_f1 and I_f2 used by the multi-grained loss; inference skips them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mtif.model.config import ModelConfig, get_config
+from mtif.model.layers import TGVM, ResidualConvBlock, RestormerBlock
+from mtif.model.text_batch import TextBatch
+
+#: The encoder halves the resolution twice, so inputs are padded to a multiple of this.
+SIZE_MULTIPLE = 4
+
+
+class NetworkOutput(NamedTuple):
+    """What ``forward(..., return_aux=True)`` returns; each ``(B, 1, H, W)`` in ``[0, 1]``."""
+
+    fused: torch.Tensor
+    f1: torch.Tensor
+    f2: torch.Tensor
+
+
+def _resample(c_in: int, c_out: int, down: bool) -> nn.Sequential:
+    # Down: a 2x2 stride-2 convolution (the same map as pixel-unshuffle + 1x1 conv, without
+    # materialising the reshuffled full-resolution copy: about 2x faster here). Up: 1x1 conv +
+    # pixel shuffle, which measured slightly faster than the equivalent transposed convolution.
+    if down:
+        return nn.Sequential(nn.Conv2d(c_in, c_out, 2, stride=2))
+    return nn.Sequential(nn.Conv2d(c_in, 4 * c_out, 1), nn.PixelShuffle(2))
+
+
+def _aux_head(c_in: int, width: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, width, 3, padding=1), nn.LeakyReLU(0.2), nn.Conv2d(width, 1, 3, padding=1)
+    )
+
+
+class MTIFNet(nn.Module):
+    """The fusion network. Build it with ``create_model``; ``config`` is kept on ``.config``."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        cfg = config
+        ch = cfg.channels
+        self.stem = nn.Conv2d(1, ch[0], 3, padding=1)
+        self.down = nn.ModuleList([_resample(ch[i], ch[i + 1], down=True) for i in range(2)])
+        self.encoder = nn.ModuleList(
+            nn.Sequential(
+                *(RestormerBlock(c, h, cfg.ffn_expansion) for _ in range(nr)),
+                *(ResidualConvBlock(c) for _ in range(nc)),
+            )
+            for c, h, nr, nc in zip(
+                ch, cfg.heads, cfg.restormer_blocks, cfg.cnn_blocks, strict=True
+            )
+        )
+        self.tgvm = (
+            nn.ModuleList(
+                TGVM(c, cfg.text_dim, h, cfg.pool_grid) for c, h in zip(ch, cfg.heads, strict=True)
+            )
+            if cfg.use_text
+            else None
+        )
+        self.fuse = nn.Conv2d(2 * ch[2], ch[2], 1)
+        self.up = nn.ModuleList([_resample(ch[i + 1], ch[i], down=False) for i in (1, 0)])
+        # Skip merge at levels 2 and 1: upsampled decoder state + both inputs' features.
+        self.merge = nn.ModuleList([nn.Conv2d(3 * ch[i], ch[i], 1) for i in (1, 0)])
+        self.decoder = nn.ModuleList(
+            nn.Sequential(*(ResidualConvBlock(ch[i]) for _ in range(cfg.decoder_blocks[i])))
+            for i in (2, 1, 0)
+        )
+        self.head = nn.Conv2d(ch[0], 1, 3, padding=1)
+        self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels) for i in (0, 1))
+
+    def forward(
+        self,
+        img_a: torch.Tensor,
+        img_b: torch.Tensor,
+        texts: TextBatch | None,
+        *,
+        return_aux: bool = False,
+    ) -> torch.Tensor | NetworkOutput:
+        """Fuse two luma images ``(B, 1, H, W)`` in ``[0, 1]``, any ``H, W >= 4``.
+
+        ``texts`` holds the pair's three encoded descriptions (batch ``B``, width
+        ``config.text_dim``); it must be None exactly when ``config.use_text`` is False.
+        Returns the fused luma ``(B, 1, H, W)`` in ``[0, 1]``, or with ``return_aux`` a
+        ``NetworkOutput(fused, f1, f2)`` adding the auxiliary level-1/2 reconstructions.
+
+        The output goes through a sigmoid rather than a clamp: every pixel keeps a gradient
+        (a clamp zeroes it wherever the prediction overshoots, which early in training is
+        most of a bright or dark region), and 8-bit extremes are reached at logits of +-5.5.
+        """
+        self._check(img_a, img_b, texts)
+        b, _, h, w = img_a.shape
+        x = _pad(torch.cat([img_a, img_b], dim=0))
+        pair_texts = texts.repeat(2) if texts is not None else None
+        feats = []
+        f = self.stem(x)
+        for level in range(3):
+            if level:
+                f = self.down[level - 1](f)
+            f = self.encoder[level](f)
+            if self.tgvm is not None and pair_texts is not None:
+                f = self.tgvm[level](f, pair_texts.tokens[level], pair_texts.masks[level])
+            feats.append(f)
+        # (2B, C, ...) -> (B, 2C, ...): image a's channels, then image b's.
+        pairs = [torch.cat(f.split(b, dim=0), dim=1) for f in feats]
+        y = self.decoder[0](self.fuse(pairs[2]))
+        for i, skip in enumerate((pairs[1], pairs[0])):
+            y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
+            y = self.decoder[i + 1](y)
+        fused = torch.sigmoid(self.head(y))[..., :h, :w]
+        if not return_aux:
+            return fused
+        f1 = self.aux[0](pairs[0])
+        f2 = F.interpolate(self.aux[1](pairs[1]), scale_factor=2.0, mode="bilinear")
+        return NetworkOutput(fused, torch.sigmoid(f1)[..., :h, :w], torch.sigmoid(f2)[..., :h, :w])
+
+    def _check(self, img_a: torch.Tensor, img_b: torch.Tensor, texts: TextBatch | None) -> None:
+        for name, img in (("img_a", img_a), ("img_b", img_b)):
+            if not isinstance(img, torch.Tensor) or not img.is_floating_point():
+                raise TypeError(f"{name} must be a float tensor (B, 1, H, W), got {type(img)}")
+            if img.ndim != 4 or img.shape[1] != 1 or min(img.shape[2:]) < SIZE_MULTIPLE:
+                raise ValueError(
+                    f"{name} must be luma (B, 1, H, W) with H, W >= {SIZE_MULTIPLE}, "
+                    f"got {tuple(img.shape)}"
+                )
+        if img_a.shape != img_b.shape:
+            raise ValueError(
+                f"expected two images of equal size, got {tuple(img_a.shape)} and "
+                f"{tuple(img_b.shape)}"
+            )
+        if not self.config.use_text:
+            if texts is not None:
+                raise ValueError("this model was built without text (use_text=False); pass None")
+            return
+        if not isinstance(texts, TextBatch):
+            raise TypeError(
+                f"this model needs a TextBatch of the pair's descriptions, got {type(texts)}"
+            )
+        if texts.batch_size != img_a.shape[0] or texts.dim != self.config.text_dim:
+            raise ValueError(
+                f"texts must have batch {img_a.shape[0]} and width {self.config.text_dim}, "
+                f"got batch {texts.batch_size} and width {texts.dim}"
+            )
+
+
+def _pad(x: torch.Tensor) -> torch.Tensor:
+    """Reflect-pad bottom/right to a multiple of ``SIZE_MULTIPLE`` (cropped back at the end)."""
+    h, w = x.shape[2:]
+    ph, pw = -h % SIZE_MULTIPLE, -w % SIZE_MULTIPLE
+    return F.pad(x, (0, pw, 0, ph), mode="reflect") if ph or pw else x
+
+
+def create_model(name: str, **overrides: object) -> MTIFNet:
+    """Build the named variant (``mtif-small`` or ``mtif-base``) with ``overrides`` applied."""
+    return MTIFNet(get_config(name, **overrides))
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,196 @@
+"""The offline describer: three descriptions written from measurements of the inputs.
+
+No network and no hub: exposure and focus maps, edge statistics, layout and saliency (see
+``mtif.text.measure``) and ImageNet labels (``mtif.text.imagenet``) become short sentences
+that say what each input contributes and where. Deterministic: the same pixels give the same
+words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mtif.io import read_image
+from mtif.text.descriptions import Descriptions
+from mtif.text.imagenet import class_names, classify
+from mtif.text.measure import Measurements, edge_orientation, horizon, measure, salient_region
+from mtif.text.regions import cell_name, grid_means, join_words, region_masks, where
+
+PROMPT_VERSION = "offline-v1"
+LABEL_THRESHOLD = 0.05  # labels below this probability are noise, not content
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+# Hue ranges (OpenCV degrees 0..360) and their everyday names.
+_HUES = ((15, "red"), (45, "orange"), (70, "yellow"), (170, "green"), (200, "cyan"),
+         (260, "blue"), (345, "purple"), (360, "red"))  # fmt: skip
+
+
+def _nth(i: int) -> str:
+    return f"the {_ORDINALS[i]} image" if i < len(_ORDINALS) else f"image {i + 1}"
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)}%"
+
+
+def _capital(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _exposure_sentences(m: Measurements) -> list[str]:
+    n = len(m.mean)
+    out = [
+        "Well-exposed pixels: "
+        + ", ".join(f"{_pct(w)} in {_nth(i)}" for i, w in enumerate(m.well_exposed))
+        + "."
+    ]
+    keep = ~(np.stack(m.over) | np.stack(m.under))
+    masks = dict(region_masks(*keep.shape[1:]))
+    for i in range(n):
+        for maps, word in ((m.over, "over-exposed"), (m.under, "under-exposed")):
+            for region in where(maps[i]):
+                # Another input "keeps detail" where at least half of the region is unclipped.
+                others = [j for j in range(n) if j != i and keep[j][masks[region]].mean() >= 0.5]
+                rescue = join_words([_nth(j) for j in others]) or "no input"
+                out.append(
+                    f"{_capital(region)} of {_nth(i)} is {word}; {rescue} keeps detail there."
+                )
+    return out
+
+
+def _focus_sentences(m: Measurements) -> list[str]:
+    parts = []
+    for i in range(len(m.mean)):
+        regions = where(m.sharpest == i, m.textured)
+        if regions:
+            parts.append((join_words(regions), _nth(i)))
+    if not parts:
+        return []
+    (first, nth), rest = parts[0], parts[1:]
+    tail = "".join(f" and {r} in {k}" for r, k in rest)
+    return [f"{_capital(first)} is sharp in {nth}{tail}."]
+
+
+def _texture_word(density: float) -> str:
+    if density < 0.02:
+        return "smooth, with little texture"
+    return "moderately textured" if density < 0.10 else "busy, with dense fine texture"
+
+
+def detail_text(m: Measurements) -> str:
+    """Fine details: exposure and focus per input and region, edge density and texture."""
+    lines = _exposure_sentences(m) + _focus_sentences(m)
+    lines.append(
+        "Edges cover "
+        + ", ".join(f"{_pct(e)} of {_nth(i)}" for i, e in enumerate(m.edge_density))
+        + f"; the scene is {_texture_word(max(m.edge_density))}."
+    )
+    return " ".join(lines)
+
+
+def structure_text(m: Measurements) -> str:
+    """Structure: edge orientation, horizon, bright and dark regions, the salient region."""
+    lines = []
+    orient = edge_orientation(m.scene)
+    lines.append(
+        f"Edges are mostly {orient[0]} ({_pct(orient[1])} of the edge strength)."
+        if orient
+        else "Edges run in all directions, with no dominant orientation."
+    )
+    hz = horizon(m.scene)
+    if hz:
+        lines.append(
+            f"A horizon-like boundary crosses the frame at about {_pct(hz[0])} of its height, "
+            f"brighter {hz[1]}."
+        )
+    grid = grid_means(m.scene)
+    hi, lo = (
+        np.unravel_index(np.argmax(grid), grid.shape),
+        np.unravel_index(np.argmin(grid), grid.shape),
+    )
+    if grid.max() - grid.min() >= 0.1:
+        lines.append(
+            f"The brightest region is the {cell_name(*hi)} and the darkest the {cell_name(*lo)}."
+        )
+    else:
+        lines.append("Brightness is even across the frame.")
+    sal = salient_region(m.scene)
+    if sal:
+        lines.append(f"The most salient region lies in the {cell_name(*sal)}.")
+    return " ".join(lines)
+
+
+def _colour_sentence(rgb: np.ndarray | None) -> str:
+    if rgb is None:
+        return "The images are greyscale."
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    vivid = (hsv[..., 1] > 0.25) & (hsv[..., 2] > 0.15)
+    if vivid.mean() < 0.1:
+        return "Colours are muted, close to grey."
+    hue = hsv[..., 0][vivid]
+    edges = np.array([0] + [h for h, _ in _HUES])
+    counts = np.histogram(hue, bins=edges)[0].astype(float)
+    names: dict[str, float] = {}
+    for (_, name), c in zip(_HUES, counts, strict=True):
+        names[name] = names.get(name, 0.0) + c / vivid.size
+    top = [k for k, v in sorted(names.items(), key=lambda kv: -kv[1]) if v >= 0.05][:2]
+    return f"The dominant colours are {join_words(top)}." if top else "Colours are varied."
+
+
+def _label_sentence(images: Sequence[np.ndarray]) -> str | None:
+    names = class_names()
+    if names is None:
+        return None
+    found = [(names[i], p) for i, p in classify(images) if p >= LABEL_THRESHOLD]
+    if not found:
+        return "No object class is recognised with confidence."
+    words = [f"{name} ({_pct(p)} confidence)" for name, p in found]
+    lead = f"The scene most likely shows a {words[0]}"
+    return lead + (f", possibly also {join_words(words[1:])}." if len(words) > 1 else ".")
+
+
+def semantic_text(m: Measurements, images: Sequence[np.ndarray]) -> str:
+    """Semantics: ImageNet labels, colours, overall brightness and what differs between inputs."""
+    lines = [s for s in (_label_sentence(images),) if s]
+    lines.append(_colour_sentence(m.rgb))
+    spread = max(m.mean) - min(m.mean)
+    if spread >= 0.15:
+        lines.append(
+            "The inputs differ in exposure (mean brightness "
+            + ", ".join(f"{v:.2f}" for v in m.mean)
+            + "): the fused image should take highlights from the darker input and shadows "
+            "from the brighter one."
+        )
+    elif np.any(m.sharpest >= 0):
+        lines.append(
+            "The inputs share their exposure and differ in focus: the fused image should keep "
+            "each region from the input where it is sharp."
+        )
+    return " ".join(lines)
+
+
+class OfflineDescriber:
+    """Analytic describer (the default): no network, deterministic, about 0.1 s per pair.
+
+    See the module docstring. ``identity`` is "offline:offline-v1" (bump ``PROMPT_VERSION``
+    whenever the wording or the measurements change, so caches are rebuilt).
+    """
+
+    cacheable = True
+
+    def __init__(self) -> None:
+        self.identity = f"offline:{PROMPT_VERSION}"
+
+    def describe(self, paths: Sequence[Path]) -> Descriptions:
+        """Describe an aligned series of image files (two or more)."""
+        return self.describe_images([read_image(p) for p in paths])
+
+    def describe_images(self, images: Sequence[np.ndarray]) -> Descriptions:
+        """Describe images in memory: float32 ``[0, 1]``, ``(H, W)`` or ``(H, W, 3)``, aligned."""
+        m = measure(images)
+        return Descriptions(
+            detail=detail_text(m), structure=structure_text(m), semantic=semantic_text(m, images)
+        )

@@ -1,0 +1,87 @@
+"""Synthetic exposure brackets and focus stacks: deterministic, and true to their task."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skimage.data
+
+from mtif.data.synthetic import make_stack
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return skimage.data.astronaut()[::2, ::2].astype(np.float32) / 255.0
+
+
+def _sharpness(img: np.ndarray) -> np.ndarray:
+    g = img.mean(axis=2)
+    return np.abs(np.diff(g, axis=1))[:-1] + np.abs(np.diff(g, axis=0))[:, :-1]
+
+
+@pytest.mark.parametrize("task", ["mef", "mff"])
+def test_deterministic_by_seed(photo, task):
+    a = make_stack(photo, task, np.random.default_rng(3))
+    b = make_stack(photo, task, np.random.default_rng(3))
+    c = make_stack(photo, task, np.random.default_rng(4))
+    for x, y in zip(a.inputs, b.inputs, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert any(not np.array_equal(x, y) for x, y in zip(a.inputs, c.inputs, strict=True))
+    assert a.gt is not None and a.task == task
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_bracket_is_ordered_dark_to_bright(photo, n):
+    stack = make_stack(photo, "mef", np.random.default_rng(0), n_inputs=n)
+    means = [float(x.mean()) for x in stack.inputs]
+    assert means == sorted(means)
+    assert means[0] < photo.mean() < means[-1]
+    assert (stack.inputs[-1] >= 254 / 255).mean() > (photo >= 254 / 255).mean()  # clipping
+    for x in stack.inputs:
+        assert x.shape == photo.shape and x.dtype == np.float32
+        assert x.min() >= 0.0 and x.max() <= 1.0
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_focus_stack_each_input_sharp_somewhere(photo, n):
+    stack = make_stack(photo, "mff", np.random.default_rng(1), n_inputs=n)
+    truth = _sharpness(photo)
+    sharp = np.stack([_sharpness(x) for x in stack.inputs])
+    # Every input is the sharpest one over a real share of the image, and never sharper than
+    # the all-in-focus photo on average.
+    best = sharp.argmax(axis=0)[truth > 0.05]
+    for k in range(n):
+        assert (best == k).mean() > 0.15
+        assert sharp[k].mean() < truth.mean()
+
+
+def test_grey_photo_and_bad_arguments(photo):
+    grey = photo.mean(axis=2)
+    stack = make_stack(grey, "mff", np.random.default_rng(0))
+    assert stack.inputs[0].shape == grey.shape
+    with pytest.raises(ValueError, match="task"):
+        make_stack(photo, "ivf", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="at least 2"):
+        make_stack(photo, "mef", np.random.default_rng(0), n_inputs=1)
+
+
+def test_synthesise_folder_resumes(tmp_path, photo):
+    from mtif.data.synthetic import list_photos, synthesise_folder
+    from mtif.io import write_image
+
+    src = tmp_path / "photos"
+    for k in range(3):
+        write_image(src / f"p{k}.png", photo[k * 10 : k * 10 + 64, :64])
+    (src / "readme.txt").write_text("not a photo")
+    photos = list_photos([src])
+    assert [p.name for p in photos] == ["p0.png", "p1.png", "p2.png"]
+    out = tmp_path / "set"
+    assert synthesise_folder(photos, "mef", out, progress=False) == 3
+    first = (out / "A" / "photos_p1.png").read_bytes()
+    (out / "GT" / "photos_p1.png").unlink()  # as if killed before the stack was complete
+    assert synthesise_folder(photos, "mef", out, progress=False) == 1
+    assert (out / "A" / "photos_p1.png").read_bytes() == first
+    names = sorted(p.name for p in (out / "GT").iterdir())
+    assert sorted(p.name for p in (out / "B").iterdir()) == names
+    with pytest.raises(ValueError, match="no photos"):
+        list_photos([out])  # only sub-folders inside
