@@ -200,3 +200,12 @@ def test_enfuse_focus_stack_picks_the_sharp_halves(focus_pair) -> None:
     a, b, sharp = focus_pair
     mean_err = np.abs(get_method("mean").fuse([a, b]) - sharp).mean()
     assert np.abs(get_method("enfuse-mff").fuse([a, b]) - sharp).mean() < 0.5 * mean_err
+
+
+def test_mertens_matches_opencv_defaults_on_8bit_bgr():
+    # The "Mertens (OpenCV)" rows of fusion tables come from OpenCV's defaults on 8-bit BGR.
+    rng = np.random.default_rng(5)
+    rgb = [rng.integers(0, 256, (40, 52, 3), dtype=np.uint8) for _ in range(2)]
+    expected = cv2.createMergeMertens().process([np.ascontiguousarray(x[:, :, ::-1]) for x in rgb])
+    ours = get_method("mertens").fuse([x.astype(np.float32) / 255 for x in rgb])
+    np.testing.assert_allclose(ours, np.clip(expected, 0, 1)[:, :, ::-1], atol=1e-6)

@@ -11,7 +11,9 @@ from mtif.methods.base import check_inputs
 
 
 class MertensFusion:
-    """OpenCV's ``MergeMertens`` with its default weights (contrast, saturation, exposedness 1).
+    """OpenCV's ``MergeMertens`` with OpenCV's default weights: contrast 1, saturation 1,
+    well-exposedness 0. (The 2007 paper weights all three by 1; OpenCV's defaults are what
+    "Mertens (OpenCV)" rows in fusion tables use, so ours reproduce them.)
 
     Inputs are float32 ``[0, 1]``, all ``(H, W)`` or all ``(H, W, 3)`` RGB; the output has the
     same layout, float32, clipped to ``[0, 1]``. OpenCV divides its input by 255, so the images
@@ -28,7 +30,7 @@ class MertensFusion:
     def fuse(self, images: Sequence[np.ndarray]) -> np.ndarray:
         imgs = check_inputs(images)
         grey = imgs[0].ndim == 2
-        merger = cv2.createMergeMertens(1.0, 0.0 if grey else 1.0, 1.0)
+        merger = cv2.createMergeMertens(1.0, 0.0 if grey else 1.0, 0.0)
         # OpenCV expects BGR: its contrast weight is taken on a BGR-to-grey conversion.
         bgr = [np.repeat(im[:, :, None], 3, axis=2) if grey else im[:, :, ::-1] for im in imgs]
         fused = merger.process([np.ascontiguousarray(b * 255.0, dtype=np.float32) for b in bgr])

@@ -1,0 +1,29 @@
+"""The multi-grained loss (paper Sec. 4.4): functions and their module twins."""
+
+from mtif.losses.functional import (
+    TASK_WEIGHTS,
+    LossWeights,
+    base_loss,
+    feature_loss,
+    gradient_loss,
+    intensity_loss,
+    sobel_magnitude,
+    ssim,
+    total_loss,
+)
+from mtif.losses.modules import GradientLoss, MultiGrainedLoss, SSIMLoss
+
+__all__ = [
+    "TASK_WEIGHTS",
+    "GradientLoss",
+    "LossWeights",
+    "MultiGrainedLoss",
+    "SSIMLoss",
+    "base_loss",
+    "feature_loss",
+    "gradient_loss",
+    "intensity_loss",
+    "sobel_magnitude",
+    "ssim",
+    "total_loss",
+]
