@@ -23,6 +23,8 @@ COMMANDS = (
     "mtif.cli.synth",
     "mtif.cli.train",
     "mtif.cli.enrich",
+    "mtif.cli.describe",
+    "mtif.cli.encode",
 )
 
 USER_ERRORS = (ValueError, TypeError, OSError, KeyError)

@@ -43,7 +43,10 @@ TASK_WEIGHTS: dict[str, LossWeights] = {
 def _check_pair(a: torch.Tensor, b: torch.Tensor, what: str, min_size: int = 2) -> None:
     for x in (a, b):
         if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim != 4:
-            raise TypeError(f"{what}: expected float tensors (B, C, H, W), got {x!r:.80}")
+            desc = (
+                f"{x.dtype} {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+            )
+            raise TypeError(f"{what}: expected float tensors (B, C, H, W), got {desc}")
     if a.shape != b.shape:
         raise ValueError(f"{what}: expected two images of equal size, got {a.shape} and {b.shape}")
     if min(a.shape[2:]) < min_size:
@@ -123,8 +126,9 @@ def feature_loss(
     Returns ``(L_feat, L_feat_grad, L_feat_SSIM)`` with
     ``L_feat = alpha1 * L_grad(f1, max(i1, i2)) + alpha2 * (2 - SSIM(f2, i1) - SSIM(f2, i2))``.
     """
+    _check_pair(i1, i2, "feature_loss")
     _check_pair(f1, i1, "feature_loss")
-    _check_pair(f2, i2, "feature_loss")
+    _check_pair(f2, i1, "feature_loss")
     grad = gradient_loss(f1, torch.maximum(i1, i2))
     structure = 2.0 - ssim(f2, i1) - ssim(f2, i2)
     return alpha1 * grad + alpha2 * structure, grad, structure

@@ -54,7 +54,7 @@ def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
 
 
-def _box(x: np.ndarray, k: int = 15) -> np.ndarray:
+def _box(x: np.ndarray, k: int = 9) -> np.ndarray:
     return cv2.blur(x, (k, k), borderType=cv2.BORDER_REFLECT)
 
 
@@ -68,7 +68,7 @@ def gradients(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def focus_measure(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Local focus measure and local gradient energy of one luma map.
 
-    Focus is the ratio of Laplacian energy to gradient energy in a 15x15 window: blur removes
+    Focus is the ratio of Laplacian energy to gradient energy in a 9x9 window: blur removes
     the highest frequencies first, so it drops, while a gain in brightness (another exposure)
     leaves it unchanged.
     """

@@ -64,14 +64,16 @@ def _exposure_sentences(m: Measurements) -> list[str]:
 def _focus_sentences(m: Measurements) -> list[str]:
     parts = []
     for i in range(len(m.mean)):
-        regions = where(m.sharpest == i, m.textured)
+        # The focus window smears a band at every sharp/blurred boundary: ask for 60%, not 80%.
+        regions = where(m.sharpest == i, m.textured, min_fraction=0.6)
         if regions:
             parts.append((join_words(regions), _nth(i)))
     if not parts:
         return []
     (first, nth), rest = parts[0], parts[1:]
     tail = "".join(f" and {r} in {k}" for r, k in rest)
-    return [f"{_capital(first)} is sharp in {nth}{tail}."]
+    verb = "are" if first == "the edges" or " and " in first else "is"
+    return [f"{_capital(first)} {verb} sharp in {nth}{tail}."]
 
 
 def _texture_word(density: float) -> str:

@@ -50,15 +50,18 @@ def region_masks(h: int, w: int) -> tuple[tuple[str, np.ndarray], ...]:
 def where(
     prop: np.ndarray,
     valid: np.ndarray | None = None,
-    min_fraction: float = 0.75,
+    min_fraction: float = 0.8,
     min_coverage: float = 0.3,
 ) -> list[str]:
     """Names of the largest regions where the boolean map ``prop`` mostly holds.
 
-    A region is named when ``prop`` holds on at least ``min_fraction`` of its valid pixels and
-    valid pixels cover at least ``min_coverage`` of it (``valid`` defaults to everywhere).
-    A region inside one already named is skipped, so "the left half" is not followed by "the
-    top-left quarter". Returns ``[]`` when no region qualifies.
+    A region is named when ``prop`` holds on at least ``min_fraction`` of its valid pixels, on
+    at least half of those of every named region inside it (so a whole frame that is true
+    except at its centre is not "the whole frame"), and valid pixels cover at least
+    ``min_coverage`` of it (``valid`` defaults to everywhere). Of a region overlapping those
+    already named, the new part must qualify too, so "the left half" is not followed by "the
+    top-left quarter". Returns
+    ``[]`` when no region qualifies.
     """
     prop = np.asarray(prop, bool)
     valid = np.ones_like(prop) if valid is None else np.asarray(valid, bool)
@@ -66,17 +69,29 @@ def where(
         raise ValueError(
             f"expected two (H, W) maps of one shape, got {prop.shape} and {valid.shape}"
         )
-    chosen: list[tuple[str, np.ndarray]] = []
-    for name, mask in region_masks(*prop.shape):
+    regions = region_masks(*prop.shape)
+    frac: dict[str, float | None] = {}
+    for name, mask in regions:
         n_valid = np.count_nonzero(valid & mask)
-        if n_valid < min_coverage * np.count_nonzero(mask) or n_valid == 0:
+        enough = n_valid > 0 and n_valid >= min_coverage * np.count_nonzero(mask)
+        frac[name] = np.count_nonzero(prop & valid & mask) / n_valid if enough else None
+    chosen: list[str] = []
+    covered = np.zeros_like(prop)
+    for name, mask in regions:
+        f = frac[name]
+        if f is None or f < min_fraction:
             continue
-        if np.count_nonzero(prop & valid & mask) < min_fraction * n_valid:
+        inner = [frac[n] for n, m in regions if n != name and not np.any(m & ~mask)]
+        if any(g is not None and g < 0.5 for g in inner):
             continue
-        if any(not np.any(mask & ~big) for _, big in chosen):
+        # Only what the region adds to those already named must qualify: after "the edges",
+        # "the left half" adds the left of the centre, and is named only if that holds too.
+        new = mask & ~covered & valid
+        if not np.any(new) or np.count_nonzero(prop & new) < min_fraction * np.count_nonzero(new):
             continue
-        chosen.append((name, mask))
-    return [name for name, _ in chosen]
+        chosen.append(name)
+        covered |= mask
+    return chosen
 
 
 def grid_means(values: np.ndarray, n: int = 3) -> np.ndarray:

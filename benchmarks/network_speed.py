@@ -1,0 +1,111 @@
+"""Speed of the fusion network on the 2-core reference CPU, against Mertens in the same process.
+
+Prints, per variant: parameters, the median time to fuse a 520x520 luma pair (inference mode,
+float32, text encodings given, as when they are cached), its ratio to OpenCV's Mertens fusion of
+a 520x520 colour pair, and training throughput (forward + multi-grained loss + backward + Adam
+step at batch 8, patch 128). The budget (DESIGN.md): mtif-small <= 0.5 s per pair; FILM's
+network takes about 22.5 s here. Timings are wall-clock and sensitive to other processes on
+the machine; the Mertens ratio is the number to compare across machines.
+
+    .venv/bin/python benchmarks/network_speed.py [--runs 7] [--train-steps 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from mtif.losses import MultiGrainedLoss
+from mtif.methods.mertens import MertensFusion
+from mtif.model import VARIANTS, TextBatch, count_parameters, create_model
+
+SIZE = 520
+THREADS = 2
+
+
+def median_time(fn: Callable[[], object], runs: int, warmup: int) -> float:
+    """Median wall-clock seconds of ``fn()`` over ``runs`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def exposure_pair(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic under/over-exposed RGB pair, float32 ``(size, size, 3)`` in ``[0, 1]``."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / size
+    radiance = 0.5 + 0.4 * np.sin(12 * x) * np.cos(9 * y) + 0.1 * rng.standard_normal((size, size))
+    scene = np.clip(radiance[..., None] * np.array([1.0, 0.85, 0.7]), 0, None)
+    return (
+        np.clip(0.4 * scene, 0, 1).astype(np.float32),
+        np.clip(2.5 * scene, 0, 1).astype(np.float32),
+    )
+
+
+def random_texts(batch: int, dim: int, tokens: int = 24) -> TextBatch:
+    return TextBatch(
+        tuple(torch.randn(batch, tokens, dim) for _ in range(3)),
+        tuple(torch.ones(batch, tokens, dtype=torch.bool) for _ in range(3)),
+    )
+
+
+def training_steps_per_second(name: str, steps: int, batch: int = 8, patch: int = 128) -> float:
+    model = create_model(name).train()
+    loss_fn = MultiGrainedLoss("mef")
+    opt = torch.optim.Adam(model.parameters(), lr=8e-5)
+    a, b = torch.rand(batch, 1, patch, patch), torch.rand(batch, 1, patch, patch)
+    texts = random_texts(batch, model.config.text_dim)
+
+    def step() -> None:
+        fused, f1, f2 = model(a, b, texts, return_aux=True)
+        loss, _ = loss_fn(fused, f1, f2, a, b)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return 1.0 / median_time(step, runs=steps, warmup=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement")
+    parser.add_argument("--train-steps", type=int, default=5, help="timed training steps")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    args = parser.parse_args()
+    torch.set_num_threads(THREADS)
+
+    under, over = exposure_pair(SIZE)
+    mertens = MertensFusion()
+    t_mertens = median_time(lambda: mertens.fuse([under, over]), args.runs, warmup=1)
+    print(f"torch {torch.__version__}, {THREADS} threads, {SIZE}x{SIZE} pair")
+    print(f"Mertens (OpenCV, colour pair): {t_mertens * 1e3:8.1f} ms")
+
+    luma = [
+        torch.from_numpy(img @ np.float32([0.299, 0.587, 0.114]))[None, None]
+        for img in (under, over)
+    ]
+    for name in args.variants:
+        model = create_model(name).eval()
+        texts = random_texts(1, model.config.text_dim)
+        with torch.inference_mode():
+            t_fuse = median_time(lambda m=model, t=texts: m(*luma, t), args.runs, warmup=2)
+        steps = training_steps_per_second(name, args.train_steps)
+        print(
+            f"{name:<11} {count_parameters(model) / 1e6:5.2f} M params | "
+            f"fuse {t_fuse * 1e3:7.1f} ms = {t_fuse / t_mertens:5.1f}x Mertens | "
+            f"train {steps:5.2f} steps/s (batch 8, patch 128)"
+        )
+
+
+if __name__ == "__main__":
+    main()

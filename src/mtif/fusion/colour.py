@@ -1,0 +1,97 @@
+"""Colour around a luma-only fusion: YCbCr split, chroma blending, recombination.
+
+The network fuses luma only (DESIGN.md, "Colour"). Chroma is blended per channel with weights
+``|C - 0.5|``, so the more saturated input wins; clipped highlights and crushed shadows are
+nearly achromatic, so this also favours the better exposed input. Grey inputs (infrared)
+have no chroma and take no part in the blend: an infrared + visible pair keeps the visible
+image's colours.
+
+Conventions: full-range BT.601 YCbCr with the luma of ``mtif.io.to_grey``
+(``Y = 0.299 R + 0.587 G + 0.114 B``), all planes float32 in ``[0, 1]``, chroma centred on
+0.5. Work is done in row strips so a 24-megapixel image never needs full-size temporaries
+beyond the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from mtif.io import to_grey
+
+# BT.601 full range: Cb = 0.5 + (B - Y) / 1.772, Cr = 0.5 + (R - Y) / 1.402.
+_KB, _KR = 1.772, 1.402
+_STRIP = 256  # rows per strip: bounds the temporaries to a few strips of the image
+_EPS = 1e-4  # keeps the weights' sum positive where every input is grey (weights all 0)
+
+
+def is_grey(img: np.ndarray, tol: float = 1.0 / 512) -> bool:
+    """True for ``(H, W)`` images and for RGB images whose three channels agree within ``tol``
+    (a grey photo saved as RGB: its chroma is 0.5 everywhere and carries no colour)."""
+    if img.ndim == 2:
+        return True
+    step = max(1, int(np.sqrt(img.shape[0] * img.shape[1] / 250_000)))  # sample large images
+    s = img[::step, ::step]
+    return bool(
+        np.abs(s[..., 0] - s[..., 1]).max() <= tol and np.abs(s[..., 1] - s[..., 2]).max() <= tol
+    )
+
+
+def chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(Cb, Cr)`` of an ``(H, W, 3)`` RGB image, each ``(H, W)`` float32 around 0.5."""
+    y = to_grey(rgb)
+    cb = (rgb[..., 2] - y) / _KB + 0.5
+    cr = (rgb[..., 0] - y) / _KR + 0.5
+    return cb.astype(np.float32), cr.astype(np.float32)
+
+
+def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
+    """Inverse of (``to_grey``, ``chroma``): ``(H, W, 3)`` RGB float32 clipped to ``[0, 1]``."""
+    r = y + _KR * (cr - 0.5)
+    b = y + _KB * (cb - 0.5)
+    g = (y - 0.299 * r - 0.114 * b) / 0.587
+    return np.clip(np.stack([r, g, b], axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+def blend_chroma(cs: Sequence[np.ndarray]) -> np.ndarray:
+    """Weighted mean of chroma planes with weights ``|C - 0.5|`` (+ a tiny floor)."""
+    num = np.zeros_like(cs[0])
+    den = np.zeros_like(cs[0])
+    for c in cs:
+        w = np.abs(c - 0.5) + _EPS
+        num += w * c
+        den += w
+    return num / den
+
+
+def recolour(fused_luma: np.ndarray, images: Sequence[np.ndarray]) -> np.ndarray:
+    """Colour image from the fused luma ``(H, W)`` and the chroma of the colour inputs.
+
+    ``images`` are the (aligned) inputs, grey ``(H, W)`` or RGB ``(H, W, 3)``; grey ones (see
+    ``is_grey``) are left out of the chroma blend. If every input is grey the fused luma is
+    returned as it is, ``(H, W)``.
+    """
+    colour = [im for im in images if not is_grey(im)]
+    if not colour:
+        return fused_luma.astype(np.float32)
+    h, w = fused_luma.shape
+    out = np.empty((h, w, 3), np.float32)
+    for top in range(0, h, _STRIP):
+        rows = slice(top, min(h, top + _STRIP))
+        planes = [chroma(im[rows]) for im in colour]
+        cb = blend_chroma([p[0] for p in planes])
+        cr = blend_chroma([p[1] for p in planes])
+        out[rows] = ycbcr_to_rgb(fused_luma[rows], cb, cr)
+    return out
+
+
+def luma(img: np.ndarray) -> np.ndarray:
+    """``(H, W)`` float32 luma of a grey or RGB image, in row strips (no full-size temporaries
+    beyond the result)."""
+    if img.ndim == 2:
+        return img.astype(np.float32, copy=False)
+    out = np.empty(img.shape[:2], np.float32)
+    for top in range(0, img.shape[0], _STRIP):
+        out[top : top + _STRIP] = to_grey(img[top : top + _STRIP])
+    return out

@@ -1,0 +1,183 @@
+"""The assembled network, its configs and checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from mtif.model import (
+    VARIANTS,
+    ModelConfig,
+    MTIFNet,
+    TextBatch,
+    config_from_dict,
+    config_to_dict,
+    create_model,
+    get_config,
+    load_model,
+    save_checkpoint,
+)
+from mtif.model.layers import TGVM
+
+# Every registered variant, plus the paper's "w/o TG" ablation.
+CASES = [(name, {}) for name in VARIANTS] + [("mtif-small", {"use_text": False})]
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    torch.manual_seed(0)
+
+
+def _texts(b: int, d: int = 384, tokens: tuple[int, int, int] = (5, 7, 3)) -> TextBatch:
+    return TextBatch(
+        tuple(torch.randn(b, t, d) for t in tokens),
+        tuple(torch.ones(b, t, dtype=torch.bool) for t in tokens),
+    )
+
+
+def _pair(b: int, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.rand(b, 1, h, w), torch.rand(b, 1, h, w)
+
+
+def _wake_tgvm(model: nn.Module) -> None:
+    # Zero-initialised TGVM outputs block gradients upstream at step 0; move them off zero.
+    for m in model.modules():
+        if isinstance(m, TGVM):
+            nn.init.normal_(m.mlp[-1].weight, std=0.1)
+
+
+@pytest.mark.parametrize(("name", "overrides"), CASES)
+def test_forward_backward_every_variant(name: str, overrides: dict) -> None:
+    model = create_model(name, **overrides)
+    _wake_tgvm(model)
+    a, b = _pair(2, 37, 53)  # odd sizes: padded inside, cropped back
+    texts = _texts(2) if model.config.use_text else None
+    out = model(a, b, texts, return_aux=True)
+    for img in out:
+        assert img.shape == (2, 1, 37, 53)
+        assert torch.isfinite(img).all() and img.min() >= 0 and img.max() <= 1
+    loss = sum((img * torch.randn_like(img)).sum() for img in out)
+    loss.backward()
+    for pname, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, f"no gradient reached {pname}"
+    assert (model.tgvm is None) == ("use_text" in overrides)
+
+
+def test_untrained_text_model_equals_no_text_model() -> None:
+    with_text = create_model("mtif-small")
+    without = create_model("mtif-small", use_text=False)
+    state = {k: v for k, v in with_text.state_dict().items() if not k.startswith("tgvm.")}
+    without.load_state_dict(state, strict=True)
+    a, b = _pair(1, 20, 24)
+    torch.testing.assert_close(with_text(a, b, _texts(1)), without(a, b, None))
+
+
+def test_batch_items_are_independent() -> None:
+    model = create_model("mtif-small").eval()
+    _wake_tgvm(model)
+    a, b = _pair(3, 16, 20)
+    texts = _texts(3)
+    joint = model(a, b, texts, return_aux=True)
+    for i in range(3):
+        one = TextBatch(
+            tuple(t[i : i + 1] for t in texts.tokens), tuple(m[i : i + 1] for m in texts.masks)
+        )
+        single = model(a[i : i + 1], b[i : i + 1], one, return_aux=True)
+        for got, ref in zip(single, joint, strict=True):
+            torch.testing.assert_close(got, ref[i : i + 1], atol=1e-5, rtol=1e-4)
+
+
+def test_padding_tokens_and_other_text_width() -> None:
+    model = create_model("mtif-small", text_dim=768).eval()
+    _wake_tgvm(model)
+    a, b = _pair(1, 21, 19)
+    texts = _texts(1, 768)
+    padded = TextBatch(
+        tuple(torch.cat([t, torch.randn(1, 2, 768)], 1) for t in texts.tokens),
+        tuple(torch.cat([m, torch.zeros(1, 2, dtype=torch.bool)], 1) for m in texts.masks),
+    )
+    torch.testing.assert_close(model(a, b, padded), model(a, b, texts))
+
+
+def test_input_errors() -> None:
+    model = create_model("mtif-small")
+    a, b = _pair(1, 16, 16)
+    with pytest.raises(TypeError, match="needs a TextBatch"):
+        model(a, b, None)
+    with pytest.raises(ValueError, match="width 384"):
+        model(a, b, _texts(1, 512))
+    with pytest.raises(ValueError, match="batch 1"):
+        model(a, b, _texts(2))
+    with pytest.raises(ValueError, match="equal size"):
+        model(a, b[..., :8], _texts(1))
+    with pytest.raises(ValueError, match=r"luma \(B, 1, H, W\)"):
+        model(a.expand(1, 3, 16, 16), b, _texts(1))
+    with pytest.raises(ValueError, match="without text"):
+        create_model("mtif-small", use_text=False)(a, b, _texts(1))
+    with pytest.raises(TypeError, match="must be a bool tensor"):
+        TextBatch(_texts(1).tokens, tuple(torch.ones(1, 5) for _ in range(3)))
+    with pytest.raises(ValueError, match="expected 3 token tensors"):
+        TextBatch(_texts(1).tokens[:2], _texts(1).masks[:2])
+
+
+def test_config_round_trip_and_strictness() -> None:
+    for cfg in VARIANTS.values():
+        data = json.loads(json.dumps(config_to_dict(cfg)))
+        assert config_from_dict(data) == cfg
+    with pytest.raises(ValueError, match=r"unknown model config keys \['chanels'\]"):
+        config_from_dict({**config_to_dict(VARIANTS["mtif-small"]), "chanels": [8, 8, 8]})
+    with pytest.raises(ValueError, match="unknown model variant 'mtif-huge'"):
+        get_config("mtif-huge")
+    with pytest.raises(ValueError, match="divisible by heads"):
+        ModelConfig(channels=(16, 32, 66))
+    with pytest.raises(ValueError, match="channels must be 3 integers"):
+        ModelConfig(channels=(16, 32))
+    assert get_config("mtif-base", use_text=False).use_text is False
+
+
+def test_checkpoint_round_trip(tmp_path: Path) -> None:
+    model = create_model("mtif-small", channels=(8, 16, 16), heads=(1, 2, 2)).eval()
+    _wake_tgvm(model)
+    weights, meta = save_checkpoint(tmp_path / "run" / "best", model, model.config, {"step": 7})
+    assert weights.name == "best.safetensors" and meta.name == "best.json"
+    loaded = load_model(weights)
+    assert loaded.config == model.config and not loaded.training
+    a, b = _pair(1, 18, 22)
+    texts = _texts(1)
+    torch.testing.assert_close(loaded(a, b, texts), model(a, b, texts), atol=0, rtol=0)
+    assert json.loads(meta.read_text())["extra"] == {"step": 7}
+
+
+def test_checkpoint_strips_wrapper_prefixes(tmp_path: Path) -> None:
+    model = create_model("mtif-small", use_text=False).eval()
+    save_checkpoint(tmp_path / "m", model, model.config)
+    state = {f"module._orig_mod.{k}": v for k, v in model.state_dict().items()}
+    save_file(state, tmp_path / "m.safetensors")
+    loaded = load_model(tmp_path / "m")
+    a, b = _pair(1, 12, 12)
+    torch.testing.assert_close(loaded(a, b, None), model(a, b, None), atol=0, rtol=0)
+
+
+def test_checkpoint_errors(tmp_path: Path) -> None:
+    model = create_model("mtif-small", use_text=False)
+    _, meta = save_checkpoint(tmp_path / "m", model, model.config)
+    data = json.loads(meta.read_text())
+    data["config"]["use_txt"] = True
+    meta.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="unknown model config keys"):
+        load_model(tmp_path / "m")
+    del data["config"]["use_txt"]
+    data["config"]["use_text"] = True
+    meta.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"does not fit the config.*missing \['tgvm"):
+        load_model(tmp_path / "m")
+    with pytest.raises(FileNotFoundError, match="nothere.json"):
+        load_model(tmp_path / "nothere")
+    with pytest.raises(ValueError, match="does not match the model"):
+        save_checkpoint(tmp_path / "x", model, VARIANTS["mtif-base"])
+    assert isinstance(create_model("mtif-small"), MTIFNet)
