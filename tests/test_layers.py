@@ -11,6 +11,8 @@ from torch import nn
 
 from mtif.model.layers import MDTA, TGVM, LayerNorm2d, ResidualConvBlock, RestormerBlock
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 @pytest.fixture(autouse=True)
 def _seed() -> None:

@@ -23,6 +23,8 @@ from mtif.losses import (
 )
 from mtif.losses.functional import SOBEL_EPS
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def _rand(*shape: int, seed: int = 0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     return torch.rand(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
@@ -167,5 +169,6 @@ def test_errors_name_what_was_expected() -> None:
         ssim(a[0], a[0])
     with pytest.raises(ValueError, match="needs f1 and f2"):
         total_loss(a, None, None, a, a, TASK_WEIGHTS["mef"])
-    with pytest.raises(ValueError, match="no default loss weights for task 'ivf'"):
-        MultiGrainedLoss("ivf")
+    with pytest.raises(ValueError, match="no default loss weights for task 'sr'"):
+        MultiGrainedLoss("sr")
+    assert MultiGrainedLoss("ivf").weights == TASK_WEIGHTS["mef"]  # Sec. A3: MEF settings

@@ -24,6 +24,9 @@ from mtif.model import (
 )
 from mtif.model.layers import TGVM
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
 # Every registered variant, plus the paper's "w/o TG" ablation.
 CASES = [(name, {}) for name in VARIANTS] + [("mtif-small", {"use_text": False})]
 

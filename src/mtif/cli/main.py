@@ -17,6 +17,7 @@ from mtif import __version__
 # Sub-command modules, in the order ``mtif --help`` lists them.
 COMMANDS = (
     "mtif.cli.demo",
+    "mtif.cli.fuse",
     "mtif.cli.metrics",
     "mtif.cli.evaluate",
     "mtif.cli.compare",

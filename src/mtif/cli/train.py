@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 from pathlib import Path
 
 from mtif.engine.config import TrainConfig, load_config
@@ -37,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
         config_path = None
     config = load_config(config_path, overrides)
     run_dir = train(config, progress=not args.no_progress)
-    print(f"run finished: {run_dir}")
+    if os.environ.get("RANK", "0") == "0":  # one line, not one per torchrun process
+        print(f"run finished: {run_dir}")
     return 0

@@ -17,7 +17,7 @@ import torch
 from mtif.data.enrichment import CropBox, random_views, salient_views
 from mtif.data.saliency import pair_saliency
 from mtif.model.text_batch import TextBatch
-from mtif.text import TextFeatures, collate
+from mtif.text import TextFeatures, to_text_batch
 
 
 @dataclass(frozen=True)
@@ -85,4 +85,4 @@ def draw_batch(
     b = torch.from_numpy(np.stack([v[1] for v in views]))[:, None].float()
     if chosen[0].text is None:
         return a, b, None
-    return a, b, collate([pair.text for pair in chosen])
+    return a, b, to_text_batch([pair.text for pair in chosen])

@@ -9,7 +9,7 @@ import torch
 
 from mtif.metrics import evaluate
 from mtif.model import TextBatch
-from mtif.text import TextFeatures, collate
+from mtif.text import TextFeatures, to_text_batch
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def validate(model: torch.nn.Module, pairs: list[ValPair], *, device) -> dict[st
     model.eval()
     scores = []
     for pair in pairs:
-        text = collate([pair.text]) if pair.text is not None else None
+        text = to_text_batch([pair.text]) if pair.text is not None else None
         fused = fuse_luma(model, pair.a, pair.b, text, device)
         scores.append(evaluate(fused, pair.a, pair.b, gt=pair.gt))
     model.train(was_training)

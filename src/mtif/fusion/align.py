@@ -90,9 +90,10 @@ def estimate(
     long_side = max(ref.shape)
     m = np.eye(2, 3, dtype=np.float32)
     scales = [min(1.0, work_side / long_side), min(1.0, 2 * work_side / long_side)]
-    for level, scale in enumerate(dict.fromkeys(scales)):
+    prev = 0.0
+    for scale in dict.fromkeys(scales):  # coarse, then finer (one level for small images)
         r, mv = _resize(ref, scale), _resize(moving, scale)
-        if level == 0:
+        if not prev:
             # MTB's shift maps moving to ref; the inverse map needs the opposite sign.
             dx, dy = _mtb_shift(r, mv)
             m[:, 2] = (-dx, -dy)

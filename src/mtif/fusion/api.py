@@ -9,14 +9,15 @@ Colour: the network, and every method on infrared + visible pairs, fuses luma; c
 from the colour inputs (``fusion.colour``). Classical methods for exposure and focus series
 are colour methods and get the RGB images.
 
-Size: the network fuses images above ``AUTO_TILE_PIXELS`` by overlapping tiles (constant
-memory per tile). Classical methods are global (their pyramids reach the whole image and
-their results change if cut into tiles), so they always run on the whole image, within
-``max_megapixels``.
+Size: the network fuses images larger than one tile (``tile_size`` squared pixels) by
+overlapping tiles (constant memory per tile). Classical methods are global (their pyramids
+reach the whole image and their results change if cut into tiles), so they always run on the
+whole image, within ``max_megapixels``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,7 +72,14 @@ def shipped_checkpoint(task: str) -> Path | None:
     return path if path.is_file() and path.with_suffix(".json").is_file() else None
 
 
+@functools.lru_cache(maxsize=2)
+def _load_cached(path: Path, mtime_ns: int) -> MTIFNet:
+    # Keyed by modification time too: a checkpoint rewritten during a session is reloaded.
+    return load_model(path)
+
+
 def _network_model(checkpoint: str | Path | MTIFNet | None, task: str) -> tuple[MTIFNet, str]:
+    """The model and its label; a folder of series loads a checkpoint file only once."""
     if isinstance(checkpoint, MTIFNet):
         return checkpoint, "network (in-memory model)"
     path = Path(checkpoint) if checkpoint is not None else shipped_checkpoint(task)
@@ -80,15 +88,24 @@ def _network_model(checkpoint: str | Path | MTIFNet | None, task: str) -> tuple[
             f"no network checkpoint for task {task!r}: none ships with this version; pass "
             "--checkpoint PATH, or choose a classical method with --method"
         )
-    return load_model(path), f"network ({path.name})"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such checkpoint (expected <stem>.safetensors)")
+    return _load_cached(path.resolve(), path.stat().st_mtime_ns), f"network ({path.name})"
+
+
+@functools.lru_cache(maxsize=2)
+def _offline_text(text_dim: int) -> TextSource:
+    from mtif.fusion.text import offline_text_source
+
+    return offline_text_source(text_dim=text_dim)
 
 
 def _text_source(model: MTIFNet, text: TextBatch | TextSource | None):
+    """The text to guide ``model``: the caller's, else offline descriptions (encoder loaded
+    once per session)."""
     if not model.config.use_text or text is not None:
         return text
-    from mtif.fusion.text import offline_text_source
-
-    return offline_text_source(text_dim=model.config.text_dim)
+    return _offline_text(model.config.text_dim)
 
 
 def fuse_images(

@@ -1,14 +1,14 @@
 """Tiled inference with overlap and feathered blending, for images of any size.
 
-The image is covered by ``tile x tile`` windows that overlap their neighbours by at least
-``overlap`` pixels. Each window is fused on its own and written into the output with a weight
-that, across each interior edge, is 0 on the outer ``overlap // 4`` pixels (the part of the
-window whose result depends on the zero padding at the window's border: it is context, not
-output), then ramps linearly to 1 over the next ``overlap // 2`` pixels. Windows touching the
-image border keep weight 1 there. Where two ramps meet they sum to 1, so a convolutional
-network whose receptive field fits the dropped margin gives exactly the untiled result, and
-networks with global statistics (MDTA's channel attention, TGVM's pooled grid) blend without
-visible seams.
+The image is covered by windows of at most ``tile x tile`` pixels that overlap their
+neighbours by at least ``overlap`` pixels. Each window is fused on its own and written into
+the output with a weight that, across each interior edge, is 0 on the outer ``overlap // 4``
+pixels (the part of the window whose result depends on the zero padding at the window's
+border: it is context, not output), then ramps linearly to 1 over the next ``overlap // 2``
+pixels. Windows touching the image border keep weight 1 there. Where two ramps meet they sum
+to 1, so a convolutional network whose receptive field fits the dropped margin gives exactly
+the untiled result, and networks with global statistics (MDTA's channel attention, TGVM's
+pooled grid) blend without visible seams.
 
 Window corners sit on multiples of ``multiple`` (the network's down-sampling factor) inside a
 reflect-padded copy of the image, so every window sees the same pixel grid as the whole image.
@@ -23,15 +23,23 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 
-def tile_starts(length: int, tile: int, overlap: int, multiple: int) -> list[int]:
-    """Window origins along one axis of ``length`` (a multiple of ``multiple``): the first at 0,
-    the last at ``length - tile``, steps of ``tile - overlap`` rounded down to ``multiple``."""
+def tile_starts(length: int, tile: int, overlap: int, multiple: int) -> tuple[int, list[int]]:
+    """Window side and origins along one axis of ``length`` (a multiple of ``multiple``).
+
+    The fewest windows of at most ``tile`` pixels whose neighbours overlap by at least
+    ``overlap``; the windows are then shrunk to the smallest multiple of ``multiple`` that
+    still covers ``length`` with that overlap and spread evenly from 0 to the end. No window
+    is spent on a sliver at the end: the extra work over an untiled pass is what the overlap
+    costs, and no more.
+    """
     if length <= tile:
-        return [0]
-    step = max(multiple, (tile - overlap) // multiple * multiple)
-    starts = list(range(0, length - tile, step))
-    starts.append(length - tile)
-    return starts
+        return length, [0]
+    count = -(-(length - overlap) // (tile - overlap))  # ceil
+    need = -(-(length + (count - 1) * overlap) // count)
+    side = min(tile, -(-need // multiple) * multiple)
+    last = length - side
+    starts = {round(last * i / (count - 1) / multiple) * multiple for i in range(count)}
+    return side, sorted(starts)
 
 
 def _ramp(length: int, start_interior: bool, end_interior: bool, overlap: int) -> np.ndarray:
@@ -83,16 +91,14 @@ def tiled_apply(
     # Reflect-padding the inputs (bottom/right) mirrors what the network does to a whole image.
     padded = [np.pad(p, ((0, ph), (0, pw)), mode="reflect") if ph or pw else p for p in planes]
     hp, wp = h + ph, w + pw
-    ys = tile_starts(hp, tile, overlap, multiple)
-    xs = tile_starts(wp, tile, overlap, multiple)
+    th, ys = tile_starts(hp, tile, overlap, multiple)
+    tw, xs = tile_starts(wp, tile, overlap, multiple)
     out = np.zeros((hp, wp), np.float32)
     weight = np.zeros((hp, wp), np.float32)
     total, done = len(ys) * len(xs), 0
     for y0 in ys:
-        th = min(tile, hp - y0)
         wy = _ramp(th, y0 > 0, y0 + th < hp, overlap)
         for x0 in xs:
-            tw = min(tile, wp - x0)
             wx = _ramp(tw, x0 > 0, x0 + tw < wp, overlap)
             window = [p[y0 : y0 + th, x0 : x0 + tw] for p in padded]
             result = fn(window)

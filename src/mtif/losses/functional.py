@@ -37,6 +37,8 @@ class LossWeights:
 TASK_WEIGHTS: dict[str, LossWeights] = {
     "mef": LossWeights(10.0, 1.0, 1.0, 100.0),
     "mff": LossWeights(10.0, 1.0, 1.0, 300.0),
+    # Sec. A3: infrared + visible fusion is trained "with the same settings as MEF".
+    "ivf": LossWeights(10.0, 1.0, 1.0, 100.0),
 }
 
 

@@ -102,7 +102,7 @@ class MTIFNet(nn.Module):
 
         The output goes through a sigmoid rather than a clamp: every pixel keeps a gradient
         (a clamp zeroes it wherever the prediction overshoots, which early in training is
-        most of a bright or dark region), and 8-bit extremes are reached at logits of +-5.5.
+        most of a bright or dark region), and 8-bit 0 and 255 are reached at logits beyond +-6.2.
         """
         self._check(img_a, img_b, texts)
         b, _, h, w = img_a.shape

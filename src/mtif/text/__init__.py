@@ -9,7 +9,14 @@ Heavy dependencies (torch models, HTTP) load only when a describer or encoder is
 from mtif.text.cache import TextCache, default_cache_dir
 from mtif.text.descriptions import LEVELS, Describer, Descriptions, get_describer
 from mtif.text.encoders import TextEncoder, get_encoder
-from mtif.text.features import LevelTokens, TextFeatures, collate, load_features, save_features
+from mtif.text.features import (
+    LevelTokens,
+    TextFeatures,
+    collate,
+    load_features,
+    save_features,
+    to_text_batch,
+)
 from mtif.text.pipeline import text_features
 
 __all__ = [
@@ -27,4 +34,5 @@ __all__ = [
     "load_features",
     "save_features",
     "text_features",
+    "to_text_batch",
 ]

@@ -17,6 +17,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 
 from mtif.io import atomic_write_bytes
+from mtif.model.text_batch import TextBatch
 from mtif.text.descriptions import LEVELS
 
 
@@ -120,3 +121,9 @@ def load_features(path: Path) -> TextFeatures:
     except (KeyError, OSError, RuntimeError, ValueError, TypeError, SafetensorError) as exc:
         raise ValueError(f"{path}: not a text-features file written by mtif ({exc})") from None
     return TextFeatures(levels=levels, encoder=encoder)  # type: ignore[arg-type]
+
+
+def to_text_batch(items: Sequence[TextFeatures]) -> TextBatch:
+    """The network's input for a batch of pairs: :func:`collate` packed as a ``TextBatch``."""
+    levels = collate(items)
+    return TextBatch(tuple(lv.tokens for lv in levels), tuple(lv.mask for lv in levels))

@@ -149,9 +149,8 @@ def _label_sentence(images: Sequence[np.ndarray]) -> str | None:
     found = [(names[i], p) for i, p in classify(images) if p >= LABEL_THRESHOLD]
     if not found:
         return "No object class is recognised with confidence."
-    words = [f"{name} ({_pct(p)} confidence)" for name, p in found]
-    lead = f"The scene most likely shows a {words[0]}"
-    return lead + (f", possibly also {join_words(words[1:])}." if len(words) > 1 else ".")
+    words = [f"{name} ({_pct(p)})" for name, p in found]
+    return f"Recognised content, with the classifier's confidence: {join_words(words)}."
 
 
 def semantic_text(m: Measurements, images: Sequence[np.ndarray]) -> str:

@@ -1,0 +1,68 @@
+"""Loading a run's training and validation pairs: luma images, saliency views, text features."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tqdm import tqdm
+
+from mtif.data.pairs import Sample, find_samples
+from mtif.engine.config import TrainConfig
+from mtif.engine.patches import TrainPair, prepare_pair
+from mtif.engine.validation import ValPair
+from mtif.io import read_image
+from mtif.text import TextCache, TextFeatures, default_cache_dir, get_describer, get_encoder
+from mtif.text.pipeline import text_features
+
+
+def _samples(data: str, what: str) -> list[Sample]:
+    found = find_samples(Path(data))
+    if not found.samples:
+        raise ValueError(f"{data}: no {what} pairs found")
+    return found.samples
+
+
+def _texts(
+    samples: list[Sample], config: TrainConfig, data: str, progress: bool
+) -> list[TextFeatures | None]:
+    """Each pair's encoded descriptions (from the cache when present), or None without text."""
+    if not config.use_text:
+        return [None] * len(samples)
+    describer = get_describer(config.describer)
+    encoder = get_encoder(config.encoder)
+    cache = TextCache(Path(config.text_cache) if config.text_cache else default_cache_dir(data))
+    bar = tqdm(samples, desc="text features", unit="pair", disable=not progress)
+    return [text_features(s.inputs, describer, encoder, cache) for s in bar]
+
+
+def _luma_pair(sample: Sample):
+    # A series trains as its two extremes (darkest/brightest, nearest/farthest).
+    return read_image(sample.inputs[0], grey=True), read_image(sample.inputs[-1], grey=True)
+
+
+def load_training_pairs(config: TrainConfig, *, progress: bool = True) -> list[TrainPair]:
+    samples = _samples(config.data, "training")
+    texts = _texts(samples, config, config.data, progress)
+    pairs = []
+    for sample, text in tqdm(
+        list(zip(samples, texts, strict=True)), desc="views", unit="pair", disable=not progress
+    ):
+        a, b = _luma_pair(sample)
+        pairs.append(
+            prepare_pair(sample.name, a, b, config.patch, config.enrichment, config.n_views, text)
+        )
+    return pairs
+
+
+def load_validation_pairs(config: TrainConfig) -> list[ValPair]:
+    if not config.val_data:
+        return []
+    samples = [s for s in _samples(config.val_data, "validation") if s.gt is not None]
+    if not samples:
+        raise ValueError(f"{config.val_data}: validation pairs need a GT/ folder")
+    samples = samples[: config.val_max_pairs]
+    texts = _texts(samples, config, config.val_data, progress=False)
+    return [
+        ValPair(s.name, *_luma_pair(s), read_image(s.gt, grey=True), text)
+        for s, text in zip(samples, texts, strict=True)
+    ]

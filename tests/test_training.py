@@ -1,0 +1,188 @@
+"""The trainer: strict config, deterministic batches, logs and checkpoints, exact resume after a
+kill, and two-process training under torchrun (gloo)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+import torch
+from safetensors.torch import load_file
+
+from mtif.data.synthetic import make_stack
+from mtif.engine.config import load_config
+from mtif.engine.patches import draw_batch, prepare_pair
+from mtif.engine.trainer import train
+from mtif.io import write_image
+
+TINY = "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}"
+
+
+def _make_set(root: Path, n: int, seed: int) -> Path:
+    photo = skimage.data.astronaut().astype(np.float32) / 255.0
+    rng = np.random.default_rng(seed)
+    for k in range(n):
+        y, x = rng.integers(0, 400, size=2)
+        stack = make_stack(photo[y : y + 72, x : x + 80], "mef", rng)
+        for folder, img in zip("ABG", (*stack.inputs, stack.gt), strict=True):
+            write_image(root / (folder if folder != "G" else "GT") / f"p{k}.png", img)
+    return root
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("train")
+    return _make_set(root / "train", 4, 0), _make_set(root / "val", 2, 1)
+
+
+def _overrides(data, out: Path, **extra) -> list[str]:
+    values = {
+        "data": data[0],
+        "val_data": data[1],
+        "out": out,
+        "steps": 6,
+        "batch_size": 2,
+        "patch": 32,
+        "checkpoint_every": 2,
+        "validate_every": 3,
+        "log_every": 1,
+        "threads": 1,
+        "model_overrides": TINY,
+        "enrichment": "random",
+    }
+    values.update(extra)
+    return [f"{k}={v}" for k, v in values.items()]
+
+
+def test_config_rejects_unknown_and_parses_types(tmp_path):
+    cfg = load_config(None, ["data=x", "steps=7", "use_text=false", "lr=1e-4"])
+    assert (cfg.steps, cfg.use_text, cfg.lr) == (7, False, 1e-4)
+    with pytest.raises(ValueError, match="unknown config key 'stpes'"):
+        load_config(None, ["data=x", "stpes=7"])
+    (tmp_path / "c.yaml").write_text("data: x\nlearning_rate: 0.1\n")
+    with pytest.raises(ValueError, match="learning_rate"):
+        load_config(tmp_path / "c.yaml")
+    with pytest.raises(ValueError, match="true or false"):
+        load_config(None, ["data=x", "use_text=maybe"])
+    with pytest.raises(ValueError, match="enrichment"):
+        load_config(None, ["data=x", "enrichment=zoom"])
+    with pytest.raises(ValueError, match="no training data"):
+        load_config(None, [])
+
+
+@pytest.mark.parametrize("mode", ["saliency", "random", "none"])
+def test_batches_depend_only_on_seed_and_step(mode):
+    rng = np.random.default_rng(0)
+    pairs = [
+        prepare_pair(
+            f"p{k}",
+            rng.random((50, 60), np.float32),
+            rng.random((50, 60), np.float32),
+            32,
+            mode,
+            5,
+            None,
+        )
+        for k in range(3)
+    ]
+    kw = dict(seed=1, batch_size=4, patch=32, enrichment=mode)
+    a1, b1, t1 = draw_batch(pairs, step=5, **kw)
+    a2, b2, _ = draw_batch(pairs, step=5, **kw)
+    a3, _, _ = draw_batch(pairs, step=6, **kw)
+    assert a1.shape == b1.shape == (4, 1, 32, 32) and t1 is None
+    assert torch.equal(a1, a2) and torch.equal(b1, b2)
+    assert not torch.equal(a1, a3)
+    if mode == "saliency":
+        assert all(len(p.boxes) == 5 for p in pairs)
+
+
+def test_run_writes_logs_checkpoints_validation(data, tmp_path):
+    out = tmp_path / "run"
+    train(load_config(None, _overrides(data, out, enrichment="saliency")), progress=False)
+    log = (out / "log.csv").read_text().splitlines()
+    header = log[0].split(",")
+    for term in ("total", "base_pixel", "base_grad", "feat_grad", "feat_ssim", "lr"):
+        assert term in header
+    assert [int(r.split(",")[0]) for r in log[1:]] == [1, 2, 3, 4, 5, 6]
+    val = (out / "validation.csv").read_text().splitlines()
+    assert val[0].startswith("step,EN,SD,SF,AG,VIF,Qabf") and "PSNR_gt" in val[0]
+    assert [r.split(",")[0] for r in val[1:]] == ["3", "6"]
+    assert (out / "checkpoints" / "latest").read_text().strip() == "step_0000006"
+    assert (out / "config.yaml").is_file()
+    lrs = [float(r.split(",")[header.index("lr")]) for r in log[1:]]
+    assert lrs == sorted(lrs, reverse=True) and lrs[0] < 8e-5  # decaying schedule
+
+
+def _final_weights(out: Path) -> dict[str, torch.Tensor]:
+    return load_file(out / "checkpoints" / "step_0000006.safetensors")
+
+
+def test_killed_run_resumes_exactly(data, tmp_path):
+    reference = tmp_path / "whole"
+    train(load_config(None, _overrides(data, reference)), progress=False)
+
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "mtif", "train", *_overrides(data, out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    latest = out / "checkpoints" / "latest"
+    deadline = time.monotonic() + 120
+    while not (latest.exists() and latest.read_text().strip() >= "step_0000002"):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no checkpoint within 120 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert latest.read_text().strip() != "step_0000006"  # really stopped mid-way
+
+    train(load_config(None, _overrides(data, out)), progress=False)
+    whole, resumed = _final_weights(reference), _final_weights(out)
+    assert whole.keys() == resumed.keys()
+    for key in whole:
+        assert torch.equal(whole[key], resumed[key]), key
+    steps = [r.split(",")[0] for r in (out / "log.csv").read_text().splitlines()[1:]]
+    assert steps == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_ablation_switches(data, tmp_path):
+    out = tmp_path / "ablation"
+    cfg = load_config(
+        None,
+        _overrides(
+            data, out, use_text="false", loss="base-only", enrichment="none", steps=2, val_data=""
+        ),
+    )
+    train(cfg, progress=False)
+    header = (out / "log.csv").read_text().splitlines()[0].split(",")
+    assert "feat_grad" not in header and "base_grad" in header
+    from mtif.model import load_model
+
+    assert load_model(out / "checkpoints" / "step_0000002").tgvm is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="torchrun test written for Linux")
+def test_torchrun_two_processes_gloo(data, tmp_path):
+    out = tmp_path / "ddp"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    cmd = [
+        str(torchrun),
+        "--nproc_per_node=2",
+        "--standalone",
+        "-m",
+        "mtif",
+        "train",
+        *_overrides(data, out, steps=2, use_text="false", val_data=""),
+        "--no-progress",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (out / "checkpoints" / "latest").read_text().strip() == "step_0000002"
+    steps = [r.split(",")[0] for r in (out / "log.csv").read_text().splitlines()[1:]]
+    assert steps == ["1", "2"]  # one writer: rank 0
