@@ -181,8 +181,14 @@ def test_torchrun_two_processes_gloo(data, tmp_path):
         "--no-progress",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr[-2000:]
+    # A session of its own, so a hung rendezvous can be killed with every worker it started.
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    assert proc.returncode == 0, stderr[-2000:]
     assert (out / "checkpoints" / "latest").read_text().strip() == "step_0000002"
     steps = [r.split(",")[0] for r in (out / "log.csv").read_text().splitlines()[1:]]
     assert steps == ["1", "2"]  # one writer: rank 0

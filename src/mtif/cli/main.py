@@ -26,6 +26,7 @@ COMMANDS = (
     "mtif.cli.enrich",
     "mtif.cli.describe",
     "mtif.cli.encode",
+    "mtif.cli.analyze_text",
 )
 
 USER_ERRORS = (ValueError, TypeError, OSError, KeyError)
