@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mtif.evaluation import run_evaluation
-from mtif.methods import available_methods
+from mtif.methods import FusionMethod, available_methods
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--method",
-        required=True,
-        help=f"fusion method; available here: {', '.join(available_methods())}",
+        help=f"fusion method; available here: {', '.join(available_methods())}; with "
+        "--checkpoint, the name the run is shown under",
+    )
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="evaluate a network checkpoint (e.g. runs/train-mef/checkpoints/step_0004000)",
+    )
+    p.add_argument(
+        "--task",
+        choices=("mef", "mff", "ivf"),
+        help="with --checkpoint: the task (default: the one it was trained for)",
     )
     p.add_argument("--data", type=Path, required=True, help="data set folder")
     p.add_argument("--out", type=Path, required=True, help="output folder for this run")
@@ -36,9 +46,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _method(args: argparse.Namespace) -> str | FusionMethod:
+    if args.checkpoint is None:
+        if not args.method:
+            raise ValueError("choose a method with --method NAME (or give --checkpoint PATH)")
+        return args.method
+    from mtif.fusion.method import NetworkMethod
+    from mtif.model import read_checkpoint_meta
+
+    task = args.task or read_checkpoint_meta(args.checkpoint)["extra"].get("task")
+    if task is None:
+        raise ValueError(f"{args.checkpoint}: no task recorded in it; pass --task mef|mff|ivf")
+    return NetworkMethod(args.method or args.checkpoint.name, task, args.checkpoint)
+
+
 def run(args: argparse.Namespace) -> int:
     result = run_evaluation(
-        args.method, args.data, args.out, overwrite=args.overwrite, progress=not args.no_progress
+        _method(args),
+        args.data,
+        args.out,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
     )
     print((result.out_dir / "summary.md").read_text(), end="")
     print(f"\nresults in {result.out_dir}/")

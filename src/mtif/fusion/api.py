@@ -38,12 +38,12 @@ from mtif.fusion.inputs import (
 )
 from mtif.fusion.network import DEFAULT_OVERLAP, DEFAULT_TILE, NetworkFuser, TextSource
 from mtif.model import MTIFNet, TextBatch, load_model
+from mtif.weights import shipped_checkpoint
 
 _log = logging.getLogger(__name__)
 FUSION_TASKS = ("mef", "mff", "ivf", "auto")
 #: Best classical method per task on the benchmark sets (DESIGN.md, "The bar to beat").
 CLASSICAL_DEFAULTS = {"mef": "mertens", "mff": "laplacian", "ivf": "laplacian"}
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,6 @@ class FuseResult:
     identical: bool = False
 
 
-def shipped_checkpoint(task: str) -> Path | None:
-    """The checkpoint shipped for ``task`` in ``mtif/weights``, if any."""
-    path = WEIGHTS_DIR / f"mtif-{task}.safetensors"
-    return path if path.is_file() and path.with_suffix(".json").is_file() else None
-
-
 @functools.lru_cache(maxsize=2)
 def _load_cached(path: Path, mtime_ns: int) -> MTIFNet:
     # Keyed by modification time too: a checkpoint rewritten during a session is reloaded.
@@ -88,6 +82,8 @@ def _network_model(checkpoint: str | Path | MTIFNet | None, task: str) -> tuple[
             f"no network checkpoint for task {task!r}: none ships with this version; pass "
             "--checkpoint PATH, or choose a classical method with --method"
         )
+    if path.suffix not in (".safetensors", ".json"):  # a stem, as training runs name them
+        path = path.with_name(path.name + ".safetensors")
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such checkpoint (expected <stem>.safetensors)")
     return _load_cached(path.resolve(), path.stat().st_mtime_ns), f"network ({path.name})"

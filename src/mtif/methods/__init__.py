@@ -15,6 +15,12 @@ from mtif.methods.gff import GuidedFilterFusion
 from mtif.methods.laplacian import LaplacianPyramidFusion
 from mtif.methods.mertens import MertensFusion
 from mtif.methods.simple import MaxFusion, MeanFusion
+from mtif.weights import shipped_checkpoint
+
+
+def _shipped(task: str) -> bool:
+    return shipped_checkpoint(task) is not None
+
 
 __all__ = [
     "FusionMethod",
@@ -22,6 +28,14 @@ __all__ = [
     "check_inputs",
     "get_method",
 ]
+
+
+def _network(task: str) -> FusionMethod:
+    # Imported on use: the network pulls in torch, which listing methods must not.
+    from mtif.fusion.method import NetworkMethod
+
+    return NetworkMethod(f"mtif-{task}", task)
+
 
 _REGISTRY: dict[str, Callable[[], FusionMethod]] = {
     "mean": MeanFusion,
@@ -32,11 +46,17 @@ _REGISTRY: dict[str, Callable[[], FusionMethod]] = {
     "laplacian": LaplacianPyramidFusion,
     "enfuse-mef": partial(EnfuseFusion, task="mef"),
     "enfuse-mff": partial(EnfuseFusion, task="mff"),
+    "mtif-mef": partial(_network, "mef"),
+    "mtif-mff": partial(_network, "mff"),
+    "mtif-ivf": partial(_network, "ivf"),
 }
 # Entries that need an external program, and the check that it is there.
 _REQUIRES: dict[str, Callable[[], bool]] = {
     "enfuse-mef": enfuse_available,
     "enfuse-mff": enfuse_available,
+    "mtif-mef": partial(_shipped, "mef"),
+    "mtif-mff": partial(_shipped, "mff"),
+    "mtif-ivf": partial(_shipped, "ivf"),
 }
 
 
