@@ -37,6 +37,7 @@ def focus_set(tmp_path):
     return tmp_path / "set"
 
 
+@pytest.mark.filterwarnings("ignore:.*inputs are identical")
 def test_registry_lists_network_only_when_weights_ship(monkeypatch):
     from mtif import methods
 

@@ -15,13 +15,13 @@ import skimage.data
 
 from mtif.data.synthetic import make_stack
 from mtif.io import read_image, write_image
-from mtif.methods import get_method
+from mtif.methods import available_methods, get_method
 from mtif.metrics import evaluate
 
-# task -> (bundled photo, seed, methods shown)
+# task -> (bundled photo, seed, methods shown); the trained network joins them when it ships.
 DEMO_PAIRS = {
-    "mef": ("coffee", 0, ("mean", "mertens", "gff-mef")),
-    "mff": ("astronaut", 1, ("mean", "laplacian", "gff-mff")),
+    "mef": ("coffee", 0, ("mean", "mertens", "gff-mef", "mtif-mef")),
+    "mff": ("astronaut", 1, ("mean", "laplacian", "gff-mff", "mtif-mff")),
 }
 
 
@@ -49,7 +49,8 @@ def run_demo(out_dir: Path) -> list[DemoRow]:
     for task, (_, _, methods) in DEMO_PAIRS.items():
         a, b, gt = make_demo_pair(task, out_dir)
         images = [read_image(a), read_image(b)]
-        for name in methods:
+        shown = [m for m in methods if m in available_methods()]
+        for name in shown:
             fused = get_method(name).fuse(images)
             path = write_image(out_dir / task / "fused" / f"{name}.png", fused, overwrite=True)
             rows.append(DemoRow(task, name, evaluate(path, a, b, gt=gt)))
