@@ -192,3 +192,29 @@ def test_torchrun_two_processes_gloo(data, tmp_path):
     assert (out / "checkpoints" / "latest").read_text().strip() == "step_0000002"
     steps = [r.split(",")[0] for r in (out / "log.csv").read_text().splitlines()[1:]]
     assert steps == ["1", "2"]  # one writer: rank 0
+
+
+def test_saliency_views_are_cached_and_reused(data, tmp_path, monkeypatch):
+    from mtif.engine import patches
+    from mtif.engine.training_data import load_training_pairs
+
+    cfg = load_config(
+        None,
+        _overrides(
+            data,
+            tmp_path / "r",
+            enrichment="saliency",
+            use_text="false",
+            text_cache=tmp_path / "cache",
+        ),
+    )
+    first = load_training_pairs(cfg, progress=False)
+    assert len(list((tmp_path / "cache" / "views").glob("*.json"))) == 4
+
+    def no_saliency(*args, **kwargs):
+        raise AssertionError("saliency recomputed despite the cache")
+
+    monkeypatch.setattr(patches, "pair_saliency", no_saliency)
+    again = load_training_pairs(cfg, progress=False)
+    assert [p.boxes for p in again] == [p.boxes for p in first]
+    assert all(len(p.boxes) == 5 for p in again)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from mtif.data.splits import split_names
 from mtif.evaluation import run_evaluation
 from mtif.methods import FusionMethod, available_methods
 
@@ -38,6 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --checkpoint: the task (default: the one it was trained for)",
     )
     p.add_argument("--data", type=Path, required=True, help="data set folder")
+    p.add_argument(
+        "--split",
+        metavar="NAME:PART",
+        help="score only one part of a split shipped with mtif, e.g. roadscene:test (the "
+        "RoadScene pairs not used for training); default: every sample of --data",
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder for this run")
     p.add_argument(
         "--overwrite", action="store_true", help="replace the results of an earlier run in --out"
@@ -67,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         overwrite=args.overwrite,
         progress=not args.no_progress,
+        names=split_names(args.split) if args.split else None,
     )
     print((result.out_dir / "summary.md").read_text(), end="")
     print(f"\nresults in {result.out_dir}/")

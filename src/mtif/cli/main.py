@@ -21,6 +21,7 @@ COMMANDS = (
     "mtif.cli.metrics",
     "mtif.cli.evaluate",
     "mtif.cli.compare",
+    "mtif.cli.figure",
     "mtif.cli.synth",
     "mtif.cli.train",
     "mtif.cli.enrich",

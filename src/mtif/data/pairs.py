@@ -193,3 +193,23 @@ def find_samples(root: str | Path) -> SampleSet:
         detail = f" ({len(problems)} unpaired files, e.g. {problems[0]})" if problems else ""
         raise ValueError(f"{root}: no complete image series found{detail}; {LAYOUT_HELP}")
     return SampleSet(samples, problems, tuple(f.name for f in folders), task)
+
+
+def select_samples(sample_set: SampleSet, names: Sequence[str]) -> SampleSet:
+    """The samples of ``sample_set`` called ``names`` (e.g. one part of a split), in the set's
+    own order; ``unpaired``, ``folders`` and ``task`` are kept.
+
+    Raises ValueError when some of ``names`` are not complete samples of the set (a split made
+    for another folder, or files missing), naming a few of them.
+    """
+    wanted = set(names)
+    have = {s.name for s in sample_set.samples}
+    missing = sorted(wanted - have, key=natural_key)
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise ValueError(
+            f"{len(missing)} of the {len(wanted)} selected samples are not in the data folder: "
+            f"{', '.join(missing[:5])}{more}; is it the folder the split was made for?"
+        )
+    kept = [s for s in sample_set.samples if s.name in wanted]
+    return SampleSet(kept, list(sample_set.unpaired), sample_set.folders, sample_set.task)

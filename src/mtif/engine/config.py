@@ -23,6 +23,7 @@ class TrainConfig:
 
     task: str = "mef"  # "mef", "mff" or "ivf": picks the loss weights
     data: str = ""  # training data set folder ({A,B} pairs; GT optional)
+    split: str = ""  # train on one part of a shipped split of `data` only, e.g. roadscene:train
     val_data: str = ""  # validation data set with GT; empty: no validation
     out: str = "runs/train"
     model: str = "mtif-small"

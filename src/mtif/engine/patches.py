@@ -39,14 +39,17 @@ def prepare_pair(
     enrichment: str,
     n_views: int,
     text: TextFeatures | None,
+    boxes: tuple[CropBox, ...] | None = None,
 ) -> TrainPair:
-    """Pad a pair up to the patch size if needed and find its saliency views once."""
+    """Pad a pair up to the patch size if needed and find its saliency views once (unless
+    ``boxes`` brings them from a cache)."""
     h, w = a.shape
     if h < patch or w < patch:
         pad = ((0, max(0, patch - h)), (0, max(0, patch - w)))
         a, b = np.pad(a, pad, mode="reflect"), np.pad(b, pad, mode="reflect")
-    boxes: tuple[CropBox, ...] = ()
-    if enrichment == "saliency":
+    if enrichment != "saliency":
+        boxes = ()
+    elif boxes is None:
         boxes = tuple(salient_views(pair_saliency(a, b), patch, n_views))
     return TrainPair(name, a, b, boxes, text)
 

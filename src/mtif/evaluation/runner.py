@@ -23,6 +23,7 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +33,7 @@ import numpy as np
 from tqdm import tqdm
 
 from mtif import __version__
-from mtif.data.pairs import Sample, find_samples
+from mtif.data.pairs import Sample, find_samples, select_samples
 from mtif.evaluation.report import markdown_table, metric_columns
 from mtif.io import atomic_write_bytes, read_image, write_image
 from mtif.methods import FusionMethod, get_method
@@ -182,8 +183,12 @@ def run_evaluation(
     *,
     overwrite: bool = False,
     progress: bool = True,
+    names: Sequence[str] | None = None,
 ) -> RunResult:
     """Fuse and score every sample of ``data_dir`` (see ``find_samples``), writing ``out_dir``.
+
+    ``names``: score only these samples (e.g. ``split_names("roadscene:test")``); a name that
+    is not a complete sample of ``data_dir`` raises ValueError before anything is written.
 
     A sample that cannot be read, has inputs of different sizes, or makes the method or the
     metrics fail is recorded in ``RunResult.failures`` and skipped. ``seconds`` is the time of
@@ -193,12 +198,15 @@ def run_evaluation(
     fusion = get_method(method) if isinstance(method, str) else method
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     found = find_samples(data_dir)
+    if names is not None:
+        found = select_samples(found, names)
     fused_dir = _prepare_out_dir(out_dir, overwrite)
     run_info = {
         "method": fusion.name,
         "task": fusion.task,
         "data": str(data_dir.resolve()),
         "data_task_hint": found.task,
+        "selected": None if names is None else len(found.samples),
         "mtif_version": __version__,
         "python": platform.python_version(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
