@@ -254,3 +254,24 @@ def test_published_tables_match_the_paper(key: str, title: str) -> None:
         pytest.skip(f"paper text not found at {PAPER}")
     assert published_rows(key) == _paper_block(PAPER.read_text().splitlines(), title)
     assert published_table(key)["table"] == PUBLISHED_DATASETS[key]
+
+
+def test_names_restrict_the_run_to_a_subset(tiny_set: Path, tmp_path: Path) -> None:
+    result = run_evaluation("mean", tiny_set, tmp_path / "out", progress=False, names=["s10", "s1"])
+    assert result.ok and [r["name"] for r in result.rows] == ["s1", "s10"]
+    assert sorted(p.stem for p in (tmp_path / "out/fused").glob("*.png")) == ["s1", "s10"]
+    assert json.loads((tmp_path / "out/summary.json").read_text())["n_samples"] == 2
+    assert json.loads((tmp_path / "out/run.json").read_text())["selected"] == 2
+    with pytest.raises(ValueError, match="1 of the 2 selected samples .*: nope"):
+        run_evaluation("mean", tiny_set, tmp_path / "other", progress=False, names=["s1", "nope"])
+    assert not (tmp_path / "other").exists()  # refused before writing anything
+
+
+def test_split_option_errors(
+    tiny_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["evaluate", "--method", "mean", "--data", str(tiny_set), "--out", str(tmp_path)]
+    assert main([*args, "--split", "roadscene:test"]) == 2
+    assert "71 of the 71 selected samples are not in the data folder" in capsys.readouterr().err
+    assert main([*args, "--split", "roadscene"]) == 2
+    assert "expected a split as NAME:PART" in capsys.readouterr().err

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from mtif.data import Sample, find_samples, infer_task, natural_key
+from mtif.data import (
+    Sample,
+    find_samples,
+    infer_task,
+    load_split,
+    make_split,
+    natural_key,
+    select_samples,
+    split_names,
+)
 
 
 def make_tree(root: Path, files: list[str]) -> Path:
@@ -164,3 +173,51 @@ def test_shared_sets_load(shared_data: Path, folder: str, n_pairs: int, n_inputs
     assert found.unpaired == []
     assert {len(s.inputs) for s in found.samples} == {n_inputs}
     assert all(p.is_file() for s in found.samples for p in s.inputs)
+
+
+def test_select_samples_keeps_the_set_order_and_reports_missing_names(tmp_path: Path) -> None:
+    files = [f"{d}/{n}.png" for n in ("s1", "s2", "s10", "s3") for d in "AB"] + ["A/lone.png"]
+    found = find_samples(make_tree(tmp_path, files))
+    picked = select_samples(found, ["s10", "s1"])
+    assert [s.name for s in picked.samples] == ["s1", "s10"]
+    assert picked.unpaired == found.unpaired == ["A/lone.png: no matching file in B"]
+    assert picked.folders == ("A", "B")
+    assert [s.name for s in found.samples] == ["s1", "s2", "s3", "s10"]  # left as it was
+    with pytest.raises(ValueError, match=r"2 of the 3 selected samples .*: lone, zz"):
+        select_samples(found, ["s2", "zz", "lone"])
+
+
+def test_make_split_is_reproducible_and_order_free() -> None:
+    names = [f"img{i}" for i in range(30)]
+    split = make_split(names, 20, seed=5)
+    assert len(split["train"]) == 20 and len(split["test"]) == 10
+    assert set(split["train"]).isdisjoint(split["test"])
+    assert set(split["train"]) | set(split["test"]) == set(names)
+    assert split["test"] == sorted(split["test"], key=natural_key)
+    assert make_split(names[::-1], 20, seed=5) == split  # the order on disk does not matter
+    assert make_split(names, 20, seed=6) != split
+    with pytest.raises(ValueError, match="between 0 and 30"):
+        make_split(names, 31, seed=5)
+    with pytest.raises(ValueError, match="repeated: img3"):
+        make_split([*names, "img3"], 5, seed=5)
+
+
+def test_shipped_roadscene_split() -> None:
+    split = load_split("roadscene")
+    assert (len(split["train"]), len(split["test"])) == (150, 71)
+    assert set(split["train"]).isdisjoint(split["test"])
+    assert split_names("roadscene:test") == split["test"]
+    for bad in ("roadscene", "roadscene:val"):
+        with pytest.raises(ValueError, match="NAME:PART"):
+            split_names(bad)
+    with pytest.raises(ValueError, match="unknown split 'msrs'; shipped splits: roadscene"):
+        split_names("msrs:train")
+
+
+def test_roadscene_split_is_the_documented_rule(shared_data: Path) -> None:
+    root = shared_data / "RoadScene"
+    if not root.is_dir():
+        pytest.skip(f"{root} not present")
+    names = [s.name for s in find_samples(root).samples]
+    assert len(names) == 221
+    assert load_split("roadscene") == make_split(names, n_train=150, seed=2026)

@@ -218,3 +218,21 @@ def test_saliency_views_are_cached_and_reused(data, tmp_path, monkeypatch):
     again = load_training_pairs(cfg, progress=False)
     assert [p.boxes for p in again] == [p.boxes for p in first]
     assert all(len(p.boxes) == 5 for p in again)
+
+
+def test_split_restricts_training_pairs_only(tmp_path):
+    from mtif.data import load_split
+    from mtif.engine.training_data import load_training_pairs, load_validation_pairs
+
+    # A folder named like RoadScene (tiny flat images: only the names matter here).
+    split = load_split("roadscene")
+    for name in split["train"] + split["test"]:
+        for folder in ("A", "B", "GT"):
+            write_image(tmp_path / folder / f"{name}.png", np.full((8, 8), 0.5, np.float32))
+    values = dict(data=tmp_path, val_data=tmp_path, split="roadscene:train", patch=8)
+    extra = dict(use_text="false", enrichment="none", val_max_pairs=300)
+    cfg = load_config(None, [f"{k}={v}" for k, v in {**values, **extra}.items()])
+    assert [p.name for p in load_training_pairs(cfg, progress=False)] == split["train"]
+    assert len(load_validation_pairs(cfg)) == 221  # validation is not restricted
+    with pytest.raises(ValueError, match="NAME:PART"):
+        load_config(None, ["data=x", "split=roadscene:val"])

@@ -13,6 +13,8 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from mtif.data.splits import split_names
+
 ENRICHMENT_MODES = ("saliency", "random", "none")
 LOSS_MODES = ("multi-grained", "base-only")
 
@@ -59,6 +61,8 @@ class TrainConfig:
             )
         if not self.data:
             raise ValueError("no training data: set data=DIR (see `mtif synth`)")
+        if self.split:
+            split_names(self.split)  # a misspelt split fails here, not after loading
         for name in ("steps", "batch_size", "patch", "n_views", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")

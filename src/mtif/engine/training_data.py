@@ -11,8 +11,8 @@ from tqdm import tqdm
 
 from mtif.data.enrichment import CropBox
 from mtif.data.pairs import Sample, find_samples, select_samples
-from mtif.data.splits import split_names
 from mtif.data.saliency import u2netp_path
+from mtif.data.splits import split_names
 from mtif.engine.config import TrainConfig
 from mtif.engine.patches import TrainPair, prepare_pair
 from mtif.engine.validation import ValPair

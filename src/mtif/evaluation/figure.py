@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -39,6 +40,14 @@ LINE_PX = 15
 PAD_PX = 6
 ROW_LABEL_PX = 20
 CHAR_PX = 6.5  # mean advance of a 9 pt sans-serif character, to wrap titles to a column
+
+
+class Fitted(NamedTuple):
+    """A text laid out for a box: with line breaks, at a font size, taking ``lines`` lines."""
+
+    text: str
+    points: float
+    lines: int
 
 
 @dataclass
@@ -142,8 +151,14 @@ def _thumbnails(paths: Sequence[Path], width: int) -> list[np.ndarray]:
     return [cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images]
 
 
-def _wrap(text: str, width_px: int) -> str:
-    return textwrap.fill(text, max(6, int(width_px / CHAR_PX)), break_on_hyphens=False)
+def _fit(text: str, width_px: float, points: float = FONT_PT, wrap: bool = True) -> Fitted:
+    """``text`` wrapped at spaces to ``width_px``, and the font size (at most ``points``) that
+    keeps its longest line inside: a word is never split, a too-long one is set smaller."""
+    chars = max(1, int(width_px / CHAR_PX))
+    if wrap:
+        text = textwrap.fill(text, chars, break_long_words=False, break_on_hyphens=False)
+    longest = max(len(line) for line in text.splitlines()) if text else 1
+    return Fitted(text, min(points, points * chars / longest), text.count("\n") + 1)
 
 
 def _caption(scores: dict[str, float] | None) -> str:
@@ -183,20 +198,19 @@ def build_figure(
     available = {s.name: s for s in found.samples}
     names = select_samples(runs, available, samples, count)
 
-    titles = [_wrap(t, width) for t in _column_titles(runs, found.folders)]
-    header_px = LINE_PX * max(t.count("\n") + 1 for t in titles) + PAD_PX
+    titles = [_fit(t, width) for t in _column_titles(runs, found.folders)]
+    header_px = LINE_PX * max(t.lines for t in titles) + 2 * PAD_PX
     rows = []
     for name in names:
         sample = available[name]
         thumbs = _thumbnails([*sample.inputs, *(run.fused[name] for run in runs)], width)
         rows.append((sample, thumbs))
     captions = {
-        (run.path, name): _wrap(_caption(run.scores.get(name)), width)
+        (run.path, name): _fit(_caption(run.scores.get(name)), width, FONT_PT - 1)
         for run in runs
         for name in names
     }
-    caption_lines = max(c.count("\n") + 1 for c in captions.values())
-    caption_px = LINE_PX * caption_lines if metric_labels else 0
+    caption_px = LINE_PX * max(c.lines for c in captions.values()) if metric_labels else 0
     n_cols = len(found.folders) + len(runs)
     fig_w = ROW_LABEL_PX + n_cols * width + (n_cols - 1) * PAD_PX + PAD_PX
     fig_h = header_px + sum(t[0].shape[0] + caption_px + PAD_PX for _, t in rows)
@@ -211,7 +225,7 @@ def build_figure(
     col_x = [ROW_LABEL_PX + c * (width + PAD_PX) for c in range(n_cols)]
     for x, title in zip(col_x, titles, strict=True):
         x_frac, y_frac = frac(x + width / 2, header_px - PAD_PX)
-        fig.text(x_frac, y_frac, title, ha="center", va="bottom", fontsize=FONT_PT)
+        fig.text(x_frac, y_frac, title.text, ha="center", va="bottom", fontsize=title.points)
     top = header_px
     for sample, thumbs in rows:
         row_h = thumbs[0].shape[0]
@@ -226,12 +240,14 @@ def build_figure(
                 run = runs[c - len(sample.inputs)]
                 x_frac, y_frac = frac(col_x[c] + width / 2, top + row_h + 2)
                 caption = captions[run.path, sample.name]
-                fig.text(x_frac, y_frac, caption, ha="center", va="top", fontsize=FONT_PT - 1)
-        # A long name is set smaller so that it stays beside its own row.
-        label_pt = min(FONT_PT, row_h / (CHAR_PX * len(sample.name)) * FONT_PT)
+                fig.text(
+                    x_frac, y_frac, caption.text, ha="center", va="top", fontsize=caption.points
+                )
+        # The name runs along the row's height; a long one is set smaller to stay beside it.
+        label = _fit(sample.name, row_h, wrap=False)
         x_frac, y_frac = frac(ROW_LABEL_PX / 2, top + row_h / 2)
         fig.text(
-            x_frac, y_frac, sample.name, rotation=90, ha="center", va="center", fontsize=label_pt
+            x_frac, y_frac, label.text, rotation=90, ha="center", va="center", fontsize=label.points
         )
         top += row_h + caption_px + PAD_PX
     return fig

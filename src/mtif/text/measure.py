@@ -89,12 +89,21 @@ def _sharpest(lumas: list[np.ndarray], clipped: np.ndarray) -> tuple[np.ndarray,
     return np.where(textured & clear, best, -1), textured
 
 
-def measure(images: Sequence[np.ndarray]) -> Measurements:
-    """Measure an aligned series of float32 ``[0, 1]`` images, all ``(H, W)`` or ``(H, W, 3)``."""
+def work_images(images: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Validated inputs at the working resolution, and their lumas ``(h, w)`` float32.
+
+    Grey and colour inputs are made uniform (``check_inputs``): grey ones become RGB with
+    three equal channels when any input has colour.
+    """
     imgs = check_inputs(images)
     size = _work_size(*imgs[0].shape[:2])
     small = [_resize(np.ascontiguousarray(im), size) for im in imgs]
-    lumas = [np.ascontiguousarray(to_grey(im), dtype=np.float32) for im in small]
+    return small, [np.ascontiguousarray(to_grey(im), dtype=np.float32) for im in small]
+
+
+def measure(images: Sequence[np.ndarray]) -> Measurements:
+    """Measure an aligned series of float32 ``[0, 1]`` images, all ``(H, W)`` or ``(H, W, 3)``."""
+    small, lumas = work_images(images)
     over = tuple(y >= OVER for y in lumas)
     under = tuple(y <= UNDER for y in lumas)
     clipped = np.any(np.stack(over) | np.stack(under), axis=0)

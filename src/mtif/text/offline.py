@@ -17,10 +17,26 @@ import numpy as np
 from mtif.io import read_image
 from mtif.text.descriptions import Descriptions
 from mtif.text.imagenet import class_names, classify
-from mtif.text.measure import Measurements, edge_orientation, horizon, measure, salient_region
+from mtif.text.infrared import (
+    InfraredMeasurements,
+    exclusive_detail_sentences,
+    infrared_index,
+    lighting_sentence,
+    measure_infrared,
+    warm_sentences,
+)
+from mtif.text.measure import (
+    Measurements,
+    edge_orientation,
+    horizon,
+    measure,
+    salient_region,
+    work_images,
+)
 from mtif.text.regions import cell_name, grid_means, join_words, region_masks, where
 
-PROMPT_VERSION = "offline-v1"
+# v2: infrared + visible pairs get their own sentences (mtif.text.infrared).
+PROMPT_VERSION = "offline-v2"
 LABEL_THRESHOLD = 0.05  # labels below this probability are noise, not content
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 # Hue ranges (OpenCV degrees 0..360) and their everyday names.
@@ -173,17 +189,62 @@ def semantic_text(m: Measurements, images: Sequence[np.ndarray]) -> str:
     return " ".join(lines)
 
 
+def _modality(im: InfraredMeasurements, i: int) -> str:
+    return "the infrared image" if i == im.infrared else "the visible image"
+
+
+def ivf_detail_text(m: Measurements, im: InfraredMeasurements) -> str:
+    """Fine details of an infrared + visible pair: what each modality alone shows, edges."""
+    lines = exclusive_detail_sentences(im)
+    lines.append(
+        "Edges cover "
+        + " and ".join(f"{_pct(e)} of {_modality(im, i)}" for i, e in enumerate(m.edge_density))
+        + f"; the scene is {_texture_word(max(m.edge_density))}."
+    )
+    return " ".join(lines)
+
+
+def ivf_structure_text(m: Measurements, im: InfraredMeasurements) -> str:
+    """Structure of an infrared + visible pair: warm objects and where they are, then layout."""
+    return " ".join([*warm_sentences(im), structure_text(m)])
+
+
+def ivf_semantic_text(
+    im: InfraredMeasurements, visible: np.ndarray, visible_small: np.ndarray
+) -> str:
+    """Semantics of an infrared + visible pair: the modalities, labels and colours of the
+    visible image, the lighting, and what the fused image should keep from each."""
+    lines = [
+        f"An infrared and a visible image of one scene; {_nth(im.infrared)} is the infrared one."
+    ]
+    lines += [s for s in (_label_sentence([visible]),) if s]
+    lines.append(_colour_sentence(visible_small if visible_small.ndim == 3 else None))
+    lines.append(lighting_sentence(im))
+    lines.append(
+        "The fused image should keep the warm objects from the infrared image and the texture "
+        "and colour of the visible image."
+    )
+    return " ".join(lines)
+
+
 class OfflineDescriber:
     """Analytic describer (the default): no network, deterministic, about 0.1 s per pair.
 
-    See the module docstring. ``identity`` is "offline:offline-v1" (bump ``PROMPT_VERSION``
-    whenever the wording or the measurements change, so caches are rebuilt).
+    See the module docstring. ``task``: None describes an infrared + visible pair (one grey and
+    one colour input) as such and anything else as an exposure/focus series; "ivf" describes
+    every pair as infrared + visible (the first input is the infrared one unless exactly one
+    is grey); "mef"/"mff" never do. ``identity`` is "offline:offline-v2", plus ":<task>" when
+    a task is given (bump ``PROMPT_VERSION`` whenever the wording or the measurements change,
+    so caches are rebuilt).
     """
 
     cacheable = True
 
-    def __init__(self) -> None:
-        self.identity = f"offline:{PROMPT_VERSION}"
+    def __init__(self, task: str | None = None) -> None:
+        if task not in (None, "mef", "mff", "ivf"):
+            raise ValueError(f"task must be mef, mff, ivf or None (decide per pair), got {task!r}")
+        self.task = task
+        self.identity = f"offline:{PROMPT_VERSION}" + (f":{task}" if task else "")
 
     def describe(self, paths: Sequence[Path]) -> Descriptions:
         """Describe an aligned series of image files (two or more)."""
@@ -192,6 +253,17 @@ class OfflineDescriber:
     def describe_images(self, images: Sequence[np.ndarray]) -> Descriptions:
         """Describe images in memory: float32 ``[0, 1]``, ``(H, W)`` or ``(H, W, 3)``, aligned."""
         m = measure(images)
+        ir = infrared_index(images, self.task)
+        if ir is None:
+            return Descriptions(
+                detail=detail_text(m),
+                structure=structure_text(m),
+                semantic=semantic_text(m, images),
+            )
+        small, lumas = work_images(images)
+        im = measure_infrared(lumas, ir)
         return Descriptions(
-            detail=detail_text(m), structure=structure_text(m), semantic=semantic_text(m, images)
+            detail=ivf_detail_text(m, im),
+            structure=ivf_structure_text(m, im),
+            semantic=ivf_semantic_text(im, images[1 - ir], small[1 - ir]),
         )
