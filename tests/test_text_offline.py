@@ -151,3 +151,99 @@ def test_labels_come_from_the_classifier(describer) -> None:
     text = describer.describe_images([img, img[::-1]]).semantic
     name, p = class_names()[top[0][0]], top[0][1]
     assert (name in text) == (p >= 0.05)
+
+
+# Infrared + visible pairs: grey infrared first, colour visible second, unless a test says not.
+def warm_blob_pair(n: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """A warm disc (radius 20) at the top-right of a cool infrared frame, and a dark visible
+    image (mean 0.05, faint noise) in which nothing can be seen."""
+    rng = np.random.default_rng(11)
+    ir = (0.3 + 0.01 * rng.standard_normal((n, n))).astype(np.float32)
+    yy, xx = np.mgrid[:n, :n]
+    ir[(yy - 40) ** 2 + (xx - 200) ** 2 < 20**2] = 0.9
+    vis = np.clip(0.05 + 0.005 * rng.standard_normal((n, n, 3)), 0, 1).astype(np.float32)
+    return ir, vis
+
+
+def lit_texture_pair(n: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """A flat infrared frame and a well-lit visible image with texture everywhere."""
+    t = texture(12, n)
+    return np.full((n, n), 0.4, np.float32), np.stack([t, 0.8 * t, 0.6 * t], axis=-1)
+
+
+def test_warm_object_hidden_in_the_dark(describer) -> None:
+    d = describer.describe_images(list(warm_blob_pair()))
+    # The disc covers pi * 20^2 / 240^2 = 2.2% of the frame: "medium-sized" (1% to 4%).
+    assert (
+        "Warm objects, bright in the infrared image: a medium-sized one in the top-right "
+        "(hidden in the visible image)." in d.structure
+    )
+    assert (
+        "Detail visible only in the infrared image (weak in the visible image) lies in the "
+        "top-right." in d.detail
+    )
+    assert "No region shows detail only in the visible image." in d.detail
+    assert "the first image is the infrared one" in d.semantic
+    assert "The visible image is dark (mean brightness 0.05)" in d.semantic
+    assert "low light" in d.semantic
+
+
+def test_texture_only_in_a_well_lit_visible_image(describer) -> None:
+    d = describer.describe_images(list(lit_texture_pair()))
+    assert (
+        "Detail visible only in the visible image (weak in the infrared image) lies across "
+        "the whole frame." in d.detail
+    )
+    assert "No region shows detail only in the infrared image." in d.detail
+    assert "Nothing stands out as warm" in d.structure
+    assert "The visible image is well lit (mean brightness 0.4" in d.semantic
+    assert "low light" not in d.semantic
+
+
+def test_visible_first_and_a_large_warm_area(describer) -> None:
+    ir, vis = lit_texture_pair()
+    ir[-96:] = 0.9  # the bottom 40% of the frame is warm, and textured in the visible image
+    d = describer.describe_images([vis, ir])
+    assert "the second image is the infrared one" in d.semantic
+    assert "A large warm area (40% of the frame) centred in the bottom." in d.structure
+    assert "Warm objects" not in d.structure
+
+
+def test_warm_object_seen_in_both(describer) -> None:
+    ir, vis = warm_blob_pair()
+    vis[5:75, 165:235] = texture(13, 70)[..., None]  # lit, textured box around the disc
+    d = describer.describe_images([ir, vis])
+    assert "a medium-sized one in the top-right (also seen in the visible image)" in d.structure
+
+
+def test_alike_warm_objects_are_counted(describer) -> None:
+    ir, vis = warm_blob_pair()
+    yy, xx = np.mgrid[: ir.shape[0], : ir.shape[1]]
+    for cx in (20, 60):  # two small discs (0.35% of the frame each) in the bottom-left cell
+        ir[(yy - 200) ** 2 + (xx - cx) ** 2 < 8**2] = 0.9
+    d = describer.describe_images([ir, vis])
+    assert (
+        "a medium-sized one in the top-right (hidden in the visible image) and two small ones "
+        "in the bottom-left (hidden in the visible image)." in d.structure
+    )
+
+
+def test_task_option_and_identity() -> None:
+    from mtif.text.infrared import infrared_index
+
+    ir, vis = warm_blob_pair()
+    grey_vis = vis.mean(axis=2)
+    assert OfflineDescriber().identity == "offline:offline-v2"
+    forced = OfflineDescriber(task="ivf")
+    assert forced.identity == "offline:offline-v2:ivf"
+    # Two grey images: only the caller knows they are infrared + visible (A = infrared).
+    assert "the first image is the infrared one" in forced.describe_images([ir, grey_vis]).semantic
+    assert "infrared" not in OfflineDescriber().describe_images([ir, grey_vis]).semantic
+    assert "infrared" not in OfflineDescriber(task="mef").describe_images([ir, vis]).semantic
+    # A grey photo saved as RGB counts as grey.
+    assert infrared_index([np.repeat(ir[..., None], 3, axis=2), vis], None) == 0
+    assert infrared_index([ir, vis, vis], None) is None
+    with pytest.raises(ValueError, match="two images, got 3"):
+        forced.describe_images([ir, vis, vis])
+    with pytest.raises(ValueError, match="task must be"):
+        OfflineDescriber(task="IVF")

@@ -123,12 +123,17 @@ class MTIFNet(nn.Module):
         for i, skip in enumerate((pairs[1], pairs[0])):
             y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
             y = self.decoder[i + 1](y)
-        fused = torch.sigmoid(self.head(y))[..., :h, :w]
+        # Heads predict a correction, in logit space, to the inputs' mean: an untrained network
+        # starts from average fusion instead of flat grey. Without this global skip, brightness
+        # is learnt only through the slow pixel term (the gradient terms are blind to it), and
+        # short CPU trainings end with washed-out, edge-enhanced images.
+        base = torch.logit(((img_a + img_b) / 2).clamp(1e-3, 1 - 1e-3))
+        fused = torch.sigmoid(base + self.head(y)[..., :h, :w])
         if not return_aux:
             return fused
-        f1 = self.aux[0](pairs[0])
-        f2 = F.interpolate(self.aux[1](pairs[1]), scale_factor=2.0, mode="bilinear")
-        return NetworkOutput(fused, torch.sigmoid(f1)[..., :h, :w], torch.sigmoid(f2)[..., :h, :w])
+        f1 = self.aux[0](pairs[0])[..., :h, :w]
+        f2 = F.interpolate(self.aux[1](pairs[1]), scale_factor=2.0, mode="bilinear")[..., :h, :w]
+        return NetworkOutput(fused, torch.sigmoid(base + f1), torch.sigmoid(base + f2))
 
     def _check(self, img_a: torch.Tensor, img_b: torch.Tensor, texts: TextBatch | None) -> None:
         for name, img in (("img_a", img_a), ("img_b", img_b)):

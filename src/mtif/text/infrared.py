@@ -119,8 +119,9 @@ def _cells(shares: np.ndarray) -> str:
     if len(named) == 9:
         return "across the whole frame"
     words = [f"the {cell_name(r, c)}" for _, r, c in named[:MAX_NAMED]]
-    if len(named) > MAX_NAMED:
-        words.append(f"{len(named) - MAX_NAMED} more regions")
+    more = len(named) - MAX_NAMED
+    if more > 0:
+        words.append(f"{more} more region{'s' if more > 1 else ''}")
     return "in " + join_words(words)
 
 
@@ -138,6 +139,11 @@ def exclusive_detail_sentences(im: InfraredMeasurements) -> list[str]:
     return out
 
 
+def _count(n: int) -> str:
+    words = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n - 1] if n <= len(words) else str(n)
+
+
 def _size_word(area: float) -> str:
     return "small" if area < 0.01 else ("medium-sized" if area < 0.04 else "large")
 
@@ -149,14 +155,19 @@ def warm_sentences(im: InfraredMeasurements) -> list[str]:
     areas = [b for b in im.warm if b.area > WARM_AREA]
     out = []
     if objects:
+        # Objects alike (same cell, size word, visibility) are counted, not listed one by one.
+        groups: dict[tuple[str, str, bool], int] = {}
+        for b in objects:
+            key = (_size_word(b.area), cell_name(*b.cell), b.seen_in_visible)
+            groups[key] = groups.get(key, 0) + 1
         words = []
-        for b in objects[:MAX_NAMED]:
-            seen = "also seen" if b.seen_in_visible else "hidden"
-            where = cell_name(*b.cell)
-            words.append(f"a {_size_word(b.area)} one in the {where} ({seen} in the visible image)")
-        more = len(objects) - MAX_NAMED
-        if more > 0:
-            words.append(f"{more} smaller ones")
+        for (size, where, seen), count in list(groups.items())[:MAX_NAMED]:
+            which = f"a {size} one" if count == 1 else f"{_count(count)} {size} ones"
+            shown = "also seen" if seen else "hidden"
+            words.append(f"{which} in the {where} ({shown} in the visible image)")
+        rest = sum(list(groups.values())[MAX_NAMED:])
+        if rest:
+            words.append(f"{_count(rest)} more")
         out.append(f"Warm objects, bright in the infrared image: {join_words(words)}.")
     if areas:
         where = join_words([f"the {cell_name(*b.cell)}" for b in areas[:MAX_NAMED]])
