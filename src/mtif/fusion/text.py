@@ -16,11 +16,6 @@ from mtif.fusion.network import TextSource
 from mtif.model import TextBatch
 
 
-def to_text_batch(levels: tuple) -> TextBatch:
-    """``mtif.text.collate``'s per-level ``LevelTokens`` as the network's ``TextBatch``."""
-    return TextBatch(tuple(lv.tokens for lv in levels), tuple(lv.mask for lv in levels))
-
-
 def offline_text_source(
     encoder: str = "minilm", weights: str | Path | None = None, text_dim: int | None = None
 ) -> TextSource:
@@ -29,7 +24,7 @@ def offline_text_source(
     ``text_dim`` (the model's ``config.text_dim``) is checked against the encoder's width so
     a mismatch is one clear error instead of a shape failure deep in the network.
     """
-    from mtif.text import collate, get_describer, get_encoder
+    from mtif.text import get_describer, get_encoder, to_text_batch
 
     describer = get_describer("offline")
     enc = get_encoder(encoder, weights)
@@ -41,6 +36,6 @@ def offline_text_source(
 
     def source(a: np.ndarray, b: np.ndarray) -> TextBatch:
         descriptions = describer.describe_images([a, b])  # type: ignore[attr-defined]
-        return to_text_batch(collate([enc.encode(descriptions)]))
+        return to_text_batch([enc.encode(descriptions)])
 
     return source
