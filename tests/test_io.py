@@ -116,3 +116,14 @@ def test_write_rejects_bad_requests(tmp_path, rgb):
         write_image(tmp_path / "x.png", np.zeros((4, 4, 2)))
     with pytest.raises(ValueError, match="cannot write"):
         write_image(tmp_path / "x.gif", rgb)
+
+
+def test_written_files_get_ordinary_permissions(tmp_path, rgb):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_image(tmp_path / "p.png", rgb)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -148,7 +148,8 @@ def _thumbnails(paths: Sequence[Path], width: int) -> list[np.ndarray]:
     images = [read_image(p) for p in paths]
     h, w = images[0].shape[:2]
     size = (width, max(1, round(h * width / w)))
-    return [cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images]
+    # INTER_AREA can overshoot [0, 1] by a rounding error, which matplotlib complains about.
+    return [np.clip(cv2.resize(im, size, interpolation=cv2.INTER_AREA), 0, 1) for im in images]
 
 
 def _fit(text: str, width_px: float, points: float = FONT_PT, wrap: bool = True) -> Fitted:
