@@ -42,7 +42,7 @@ from mtif.weights import shipped_checkpoint
 
 _log = logging.getLogger(__name__)
 FUSION_TASKS = ("mef", "mff", "ivf", "auto")
-#: Best classical method per task on the benchmark sets (DESIGN.md, "The bar to beat").
+#: Best classical method per task on the benchmark sets (docs/RESULTS.md).
 CLASSICAL_DEFAULTS = {"mef": "mertens", "mff": "laplacian", "ivf": "laplacian"}
 
 

@@ -1,6 +1,6 @@
 """Colour around a luma-only fusion: YCbCr split, chroma blending, recombination.
 
-The network fuses luma only (DESIGN.md, "Colour"). Chroma is blended per channel with weights
+The network fuses luma only, the field's usual practice. Chroma is blended per channel with weights
 ``|C - 0.5|``, so the more saturated input wins; clipped highlights and crushed shadows are
 nearly achromatic, so this also favours the better exposed input. Grey inputs (infrared)
 have no chroma and take no part in the blend: an infrared + visible pair keeps the visible

@@ -1,10 +1,10 @@
 """The six metrics of the published fusion tables: EN, SD, SF, AG, VIF, Qabf.
 
 Every function takes float32 ``(H, W)`` luma in 0..255 as returned by
-``mtif.metrics.reading`` and follows ``docs/METRICS.md`` exactly, quirks included, so the
-numbers can stand next to the paper's. SD, SF, AG and Qabf are computed in float32 like the
-reference; VIF in float64. ``mtif.metrics.reference`` holds the slow, literal 2-D convolution
-versions of VIF and Qabf that these fast ones are checked against.
+``mtif.metrics.reading`` and follows the reference evaluator exactly (``docs/METRICS.md``),
+quirks included, so the numbers can stand next to the paper's. SD, SF, AG and Qabf are
+computed in float32 like the reference; VIF in float64. ``mtif.metrics.reference`` holds the
+slow, literal 2-D convolution versions of VIF and Qabf that these fast ones are checked against.
 """
 
 from __future__ import annotations

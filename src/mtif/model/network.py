@@ -1,7 +1,8 @@
 """MTIFNet: shared visual encoder with TGVM at three levels, channel concat, skip decoder.
 
-Layout (see DESIGN.md, "Performance budget"): level 1 at full resolution with dense residual
-convolutions only, level 2 at 1/2 and level 3 at 1/4 resolution with Restormer + CNN blocks.
+Layout (dense convolutions are cheap on a CPU; depthwise ones and LayerNorm are not): level 1
+at full resolution with dense residual convolutions only, level 2 at 1/2 and level 3 at 1/4
+resolution with Restormer + CNN blocks.
 Each level's features are modulated by that level's text (detail -> 1, structure -> 2,
 semantic -> 3). The two inputs' level-3 features are concatenated along channels (the paper's
 M) and decoded, with skips from the modulated level-1/2 features of both inputs, to the fused
