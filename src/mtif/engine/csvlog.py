@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from mtif.io import atomic_write_bytes
@@ -22,13 +23,19 @@ class CsvLog:
         if not rows:
             self.path.unlink(missing_ok=True)
             return
-        lines = [",".join(rows[0])] + [",".join(str(v) for v in r.values()) for r in rows]
-        atomic_write_bytes(self.path, ("\n".join(lines) + "\n").encode())
+        buf = io.StringIO(newline="")
+        _write(buf, rows, header=True)
+        atomic_write_bytes(self.path, buf.getvalue().encode())
 
     def append(self, row: dict) -> None:
         new = not self.path.exists()
         with self.path.open("a", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(row))
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+            _write(fh, [row], header=new)
+
+
+def _write(fh, rows: list[dict], *, header: bool) -> None:
+    # One writer for appends and rewrites, so a resumed log keeps one format throughout.
+    writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
