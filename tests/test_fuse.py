@@ -8,17 +8,18 @@ import torch
 
 import mtif
 from fuse_data import ir_visible, photo, stack
+from model_helpers import awake_model
 from mtif.fusion import detect_task, fuse_images
 from mtif.fusion.colour import chroma, recolour
 from mtif.fusion.network import NetworkFuser, tree_reduce
 from mtif.io import read_image, to_grey
 from mtif.methods import get_method
-from mtif.model import TextBatch, create_model
+from mtif.model import TextBatch
 
 
 def _net(use_text: bool = False, seed: int = 0):
     torch.manual_seed(seed)
-    return create_model("mtif-small", use_text=use_text)
+    return awake_model("mtif-small", use_text=use_text)
 
 
 def test_top_level_fuse_uses_the_classical_default_and_says_so():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fuse_data import stack
+from model_helpers import awake_model
 from mtif.cli.main import main
 from mtif.io import read_image, write_image
 
@@ -161,10 +162,10 @@ def test_folder_mode_skips_bad_series_and_exits_1(tmp_path, capsys):
 def test_checkpoint_runs_the_network(tmp_path, capsys):
     import torch
 
-    from mtif.model import create_model, save_checkpoint
+    from mtif.model import save_checkpoint
 
     torch.manual_seed(0)
-    model = create_model("mtif-small", use_text=False)
+    model = awake_model("mtif-small", use_text=False)
     weights, _ = save_checkpoint(tmp_path / "net", model, model.config)
     a, b = _pair(tmp_path)
     out = tmp_path / "o.png"

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from fuse_data import stack
+from model_helpers import awake_model
 from mtif.fusion import fuse_images
 from mtif.fusion.network import NetworkFuser
 from mtif.fusion.tiling import _ramp, tile_starts, tiled_apply
 from mtif.io import to_grey
 from mtif.methods import get_method
-from mtif.model import create_model
 
 
 def test_tile_starts_cover_evenly_on_the_grid():
@@ -51,7 +51,7 @@ def test_network_tiled_equals_untiled(restormer, tol):
     s = stack("mef", size=240)
     a, b = (to_grey(im) for im in s.inputs)
     torch.manual_seed(0)
-    model = create_model("mtif-small", use_text=False, restormer_blocks=restormer)
+    model = awake_model("mtif-small", use_text=False, restormer_blocks=restormer)
     whole = NetworkFuser(model, tile=0).fuse_pair(a, b)
     tiler = NetworkFuser(model, tile=128, overlap=64)
     tiled = tiler.fuse_pair(a, b)
@@ -62,7 +62,7 @@ def test_network_tiled_equals_untiled(restormer, tol):
 def test_fuse_images_tiles_the_network_but_not_classical_methods():
     s = stack("mff", size=240)
     torch.manual_seed(0)
-    model = create_model("mtif-small", use_text=False)
+    model = awake_model("mtif-small", use_text=False)
     tiled = fuse_images(
         list(s.inputs), method="network", checkpoint=model, tile_size=128, overlap=64
     )
@@ -77,6 +77,6 @@ def test_fuse_images_tiles_the_network_but_not_classical_methods():
 def test_bad_tiling_parameters_are_rejected():
     s = stack("mff", size=240)
     with pytest.raises(ValueError, match="tile size must be a multiple of 4"):
-        NetworkFuser(create_model("mtif-small", use_text=False), tile=130).fuse_pair(
+        NetworkFuser(awake_model("mtif-small", use_text=False), tile=130).fuse_pair(
             to_grey(s.inputs[0]), to_grey(s.inputs[1])
         )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import save_file
-from torch import nn
 
+from model_helpers import wake
 from mtif.model import (
     VARIANTS,
     ModelConfig,
@@ -22,7 +22,7 @@ from mtif.model import (
     load_model,
     save_checkpoint,
 )
-from mtif.model.layers import TGVM
+from mtif.model.network import COMPOSE_EPS, compose
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -47,17 +47,10 @@ def _pair(b: int, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.rand(b, 1, h, w), torch.rand(b, 1, h, w)
 
 
-def _wake_tgvm(model: nn.Module) -> None:
-    # Zero-initialised TGVM outputs block gradients upstream at step 0; move them off zero.
-    for m in model.modules():
-        if isinstance(m, TGVM):
-            nn.init.normal_(m.mlp[-1].weight, std=0.1)
-
-
 @pytest.mark.parametrize(("name", "overrides"), CASES)
 def test_forward_backward_every_variant(name: str, overrides: dict) -> None:
     model = create_model(name, **overrides)
-    _wake_tgvm(model)
+    wake(model)
     a, b = _pair(2, 37, 53)  # odd sizes: padded inside, cropped back
     texts = _texts(2) if model.config.use_text else None
     out = model(a, b, texts, return_aux=True)
@@ -73,6 +66,8 @@ def test_forward_backward_every_variant(name: str, overrides: dict) -> None:
 
 def test_untrained_text_model_equals_no_text_model() -> None:
     with_text = create_model("mtif-small")
+    with torch.no_grad():  # heads off zero (an all-mean output would make this vacuous)
+        with_text.head.weight.normal_(std=0.1)
     without = create_model("mtif-small", use_text=False)
     state = {k: v for k, v in with_text.state_dict().items() if not k.startswith("tgvm.")}
     without.load_state_dict(state, strict=True)
@@ -82,7 +77,7 @@ def test_untrained_text_model_equals_no_text_model() -> None:
 
 def test_batch_items_are_independent() -> None:
     model = create_model("mtif-small").eval()
-    _wake_tgvm(model)
+    wake(model)
     a, b = _pair(3, 16, 20)
     texts = _texts(3)
     joint = model(a, b, texts, return_aux=True)
@@ -97,7 +92,7 @@ def test_batch_items_are_independent() -> None:
 
 def test_padding_tokens_and_other_text_width() -> None:
     model = create_model("mtif-small", text_dim=768).eval()
-    _wake_tgvm(model)
+    wake(model)
     a, b = _pair(1, 21, 19)
     texts = _texts(1, 768)
     padded = TextBatch(
@@ -145,7 +140,7 @@ def test_config_round_trip_and_strictness() -> None:
 
 def test_checkpoint_round_trip(tmp_path: Path) -> None:
     model = create_model("mtif-small", channels=(8, 16, 16), heads=(1, 2, 2)).eval()
-    _wake_tgvm(model)
+    wake(model)
     weights, meta = save_checkpoint(tmp_path / "run" / "best", model, model.config, {"step": 7})
     assert weights.name == "best.safetensors" and meta.name == "best.json"
     loaded = load_model(weights)
@@ -184,3 +179,27 @@ def test_checkpoint_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not match the model"):
         save_checkpoint(tmp_path / "x", model, VARIANTS["mtif-base"])
     assert isinstance(create_model("mtif-small"), MTIFNet)
+
+
+def test_untrained_network_returns_the_inputs_mean() -> None:
+    a, b = _pair(1, 24, 20)
+    out = create_model("mtif-small", use_text=False)(a, b, None, return_aux=True)
+    for img in out:  # zero-initialised heads: equal weights, no correction
+        torch.testing.assert_close(img, (a + b) / 2, atol=COMPOSE_EPS, rtol=0)
+
+
+def test_compose_selects_per_pixel_and_corrects_in_logit_space() -> None:
+    a, b = _pair(1, 8, 8)
+    head = torch.zeros(1, 3, 8, 8)
+    head[:, 0, :, :4] = 30.0  # left half: all of a; right half: all of b
+    head[:, 1, :, 4:] = 30.0
+    out = compose(head, a, b)
+    torch.testing.assert_close(out[..., :4], a[..., :4], atol=COMPOSE_EPS, rtol=0)
+    torch.testing.assert_close(out[..., 4:], b[..., 4:], atol=COMPOSE_EPS, rtol=0)
+    head[:, 2] = 1.0  # a positive correction brightens every pixel
+    assert (compose(head, a, b) > out).all()
+    saturated = compose(torch.zeros(1, 3, 1, 2), torch.ones(1, 1, 1, 2), torch.zeros(1, 1, 1, 2))
+    assert torch.allclose(saturated, torch.full_like(saturated, 0.5))
+    bright = torch.ones(1, 1, 1, 1, requires_grad=True)
+    compose(torch.zeros(1, 3, 1, 1), bright, bright).sum().backward()
+    assert bright.grad.abs().item() > 0  # a saturated pixel still has a gradient

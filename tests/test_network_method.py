@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from model_helpers import awake_model
 from mtif.cli.main import main
 from mtif.data.synthetic import make_stack
 from mtif.fusion import api
 from mtif.io import write_image
 from mtif.methods import available_methods, get_method
-from mtif.model import create_model, save_checkpoint
+from mtif.model import save_checkpoint
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture()
 def checkpoint(tmp_path):
     torch.manual_seed(0)
-    model = create_model("mtif-small", use_text=False)
+    model = awake_model("mtif-small", use_text=False)
     save_checkpoint(tmp_path / "ckpt" / "net", model, model.config, {"task": "mff", "step": 1})
     return tmp_path / "ckpt" / "net"
 

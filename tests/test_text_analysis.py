@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from model_helpers import awake_model
 from mtif.cli.main import main
 from mtif.io import write_image
-from mtif.model import create_model, save_checkpoint
+from mtif.model import save_checkpoint
 from mtif.text.analysis import (
     Summary,
     heatmap_png,
@@ -69,7 +70,7 @@ def test_summary_statistics_and_heatmap() -> None:
 
 def test_text_visual_shapes_range_and_width_check(one_thread) -> None:
     torch.manual_seed(0)
-    model = create_model("mtif-small", text_dim=16).eval()
+    model = awake_model("mtif-small", text_dim=16).eval()
     feats = _feats(*[(torch.randn(4, 16), torch.ones(4, dtype=torch.bool))] * 3)
     img = torch.rand(1, 1, 24, 20)
     sim = text_visual_similarity(model, feats, img, 1 - img)
@@ -81,7 +82,7 @@ def test_text_visual_shapes_range_and_width_check(one_thread) -> None:
         text_visual_similarity(model, wide, img, img)
     with pytest.raises(ValueError, match="without text"):
         text_visual_similarity(
-            create_model("mtif-small", text_dim=16, use_text=False), feats, img, img
+            awake_model("mtif-small", text_dim=16, use_text=False), feats, img, img
         )
 
 
@@ -117,7 +118,7 @@ def test_cli_text_only_then_with_checkpoint(
     assert "--overwrite" in capsys.readouterr().err
 
     ckpt = tmp_path / "ckpt" / "model"
-    model = create_model("mtif-small")
+    model = awake_model("mtif-small")
     save_checkpoint(ckpt, model, model.config)
     args = [*base, "--checkpoint", str(ckpt), "--overwrite", "--max-pairs", "1"]
     assert main(args) == 0

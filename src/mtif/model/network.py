@@ -5,9 +5,10 @@ at full resolution with dense residual convolutions only, level 2 at 1/2 and lev
 resolution with Restormer + CNN blocks.
 Each level's features are modulated by that level's text (detail -> 1, structure -> 2,
 semantic -> 3). The two inputs' level-3 features are concatenated along channels (the paper's
-M) and decoded, with skips from the modulated level-1/2 features of both inputs, to the fused
-luma. Two light auxiliary heads decode the level-1 and level-2 modulated features into the
-intermediate images I_f1 and I_f2 used by the multi-grained loss; inference skips them.
+M) and decoded, with skips from the modulated level-1/2 features of both inputs, to per-pixel
+weights over the two inputs plus a correction (see ``compose``). Two light auxiliary heads decode
+the level-1 and level-2 modulated features the same way into the intermediate images I_f1 and
+I_f2 used by the multi-grained loss; inference skips them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from mtif.model.text_batch import TextBatch
 
 #: The encoder halves the resolution twice, so inputs are padded to a multiple of this.
 SIZE_MULTIPLE = 4
+#: Heads output two weight logits (one per input) and one logit-space correction.
+HEAD_CHANNELS = 3
+#: Margin of the blend's squeeze into the open interval the logit needs.
+COMPOSE_EPS = 1e-3
 
 
 class NetworkOutput(NamedTuple):
@@ -45,7 +50,9 @@ def _resample(c_in: int, c_out: int, down: bool) -> nn.Sequential:
 
 def _aux_head(c_in: int, width: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(c_in, width, 3, padding=1), nn.LeakyReLU(0.2), nn.Conv2d(width, 1, 3, padding=1)
+        nn.Conv2d(c_in, width, 3, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(width, HEAD_CHANNELS, 3, padding=1),
     )
 
 
@@ -83,8 +90,12 @@ class MTIFNet(nn.Module):
             nn.Sequential(*(ResidualConvBlock(ch[i]) for _ in range(cfg.decoder_blocks[i])))
             for i in (2, 1, 0)
         )
-        self.head = nn.Conv2d(ch[0], 1, 3, padding=1)
+        self.head = nn.Conv2d(ch[0], HEAD_CHANNELS, 3, padding=1)
         self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels) for i in (0, 1))
+        # Zero-initialised output layers: an untrained network returns the inputs' mean.
+        for layer in (self.head, self.aux[0][-1], self.aux[1][-1]):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
 
     def forward(
         self,
@@ -103,7 +114,7 @@ class MTIFNet(nn.Module):
 
         The output goes through a sigmoid rather than a clamp: every pixel keeps a gradient
         (a clamp zeroes it wherever the prediction overshoots, which early in training is
-        most of a bright or dark region), and 8-bit 0 and 255 are reached at logits beyond +-6.2.
+        most of a bright or dark region).
         """
         self._check(img_a, img_b, texts)
         b, _, h, w = img_a.shape
@@ -124,17 +135,12 @@ class MTIFNet(nn.Module):
         for i, skip in enumerate((pairs[1], pairs[0])):
             y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
             y = self.decoder[i + 1](y)
-        # Heads predict a correction, in logit space, to the inputs' mean: an untrained network
-        # starts from average fusion instead of flat grey. Without this global skip, brightness
-        # is learnt only through the slow pixel term (the gradient terms are blind to it), and
-        # short CPU trainings end with washed-out, edge-enhanced images.
-        base = torch.logit(((img_a + img_b) / 2).clamp(1e-3, 1 - 1e-3))
-        fused = torch.sigmoid(base + self.head(y)[..., :h, :w])
+        fused = compose(self.head(y)[..., :h, :w], img_a, img_b)
         if not return_aux:
             return fused
         f1 = self.aux[0](pairs[0])[..., :h, :w]
         f2 = F.interpolate(self.aux[1](pairs[1]), scale_factor=2.0, mode="bilinear")[..., :h, :w]
-        return NetworkOutput(fused, torch.sigmoid(base + f1), torch.sigmoid(base + f2))
+        return NetworkOutput(fused, compose(f1, img_a, img_b), compose(f2, img_a, img_b))
 
     def _check(self, img_a: torch.Tensor, img_b: torch.Tensor, texts: TextBatch | None) -> None:
         for name, img in (("img_a", img_a), ("img_b", img_b)):
@@ -163,6 +169,23 @@ class MTIFNet(nn.Module):
                 f"texts must have batch {img_a.shape[0]} and width {self.config.text_dim}, "
                 f"got batch {texts.batch_size} and width {texts.dim}"
             )
+
+
+def compose(head: torch.Tensor, img_a: torch.Tensor, img_b: torch.Tensor) -> torch.Tensor:
+    """The fused image from a head's output ``(B, 3, H, W)``: per-pixel weights over the inputs
+    (softmax of channels 0-1) and a correction added to the blend in logit space (channel 2).
+
+    Fusion is mostly choosing, per pixel, how much of each input to keep (the sharp one, the
+    well-exposed one); a weight map expresses that with smooth, low-frequency values, where a
+    head that must redraw the image learnt only a sharpened mean in CPU-sized trainings. The
+    correction can still add what no blend has (contrast, brightness). The blend is squeezed
+    into ``[EPS, 1 - EPS]`` by an affine map, not a clamp, so saturated pixels keep a gradient;
+    8-bit 0 and 255 are still reached exactly after rounding.
+    """
+    weights = head[:, :2].softmax(dim=1)
+    blend = weights[:, :1] * img_a + weights[:, 1:2] * img_b
+    squeezed = COMPOSE_EPS + (1 - 2 * COMPOSE_EPS) * blend
+    return torch.sigmoid(torch.logit(squeezed) + head[:, 2:3])
 
 
 def _pad(x: torch.Tensor) -> torch.Tensor:
