@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from skimage.metrics import structural_similarity
 
 from mtif.losses import (
@@ -16,6 +17,7 @@ from mtif.losses import (
     base_loss,
     feature_loss,
     gradient_loss,
+    gradient_term,
     intensity_loss,
     sobel_magnitude,
     ssim,
@@ -172,3 +174,24 @@ def test_errors_name_what_was_expected() -> None:
     with pytest.raises(ValueError, match="no default loss weights for task 'sr'"):
         MultiGrainedLoss("sr")
     assert MultiGrainedLoss("ivf").weights == TASK_WEIGHTS["mef"]  # Sec. A3: MEF settings
+
+
+def test_max_gradient_reference_prefers_the_sharp_input() -> None:
+    # A focus pair: i1 sharp, i2 a blurred copy. Against the per-pixel larger magnitude,
+    # returning the sharp input costs almost nothing, the blurred one much more. The literal
+    # reading (the gradient of max(i1, i2)) charges the sharp input more than the blurred one.
+    torch.manual_seed(0)
+    sharp = torch.rand(1, 1, 32, 32)
+    blurred = F.avg_pool2d(F.pad(sharp, (2, 2, 2, 2), mode="reflect"), 5, stride=1)
+    by_gradient = [gradient_term(x, sharp, blurred, "max-gradient").item() for x in (sharp, blurred)]
+    assert by_gradient[0] < 0.05 * by_gradient[1]
+    by_image = [gradient_term(x, sharp, blurred, "max-image").item() for x in (sharp, blurred)]
+    assert by_image[0] > by_image[1]
+    torch.testing.assert_close(
+        gradient_term(blurred, sharp, blurred, "max-image"),
+        gradient_loss(blurred, torch.maximum(sharp, blurred)),
+    )
+    with pytest.raises(ValueError, match="gradient reference"):
+        gradient_term(sharp, sharp, blurred, "mean")
+    with pytest.raises(ValueError, match="grad_reference"):
+        MultiGrainedLoss("mff", grad_reference="mean")

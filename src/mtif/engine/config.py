@@ -14,6 +14,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from mtif.data.splits import split_names
+from mtif.losses import GRADIENT_REFERENCES
 
 ENRICHMENT_MODES = ("saliency", "random", "none")
 LOSS_MODES = ("multi-grained", "base-only")
@@ -39,6 +40,7 @@ class TrainConfig:
     # The paper's ablations: w/o TG, w/o ML, w/o VE, VE -> random crop.
     use_text: bool = True
     loss: str = "multi-grained"
+    grad_reference: str = "max-image"  # the gradient terms' target: max-image or max-gradient
     enrichment: str = "saliency"
     n_views: int = 5
     describer: str = "offline"
@@ -55,6 +57,10 @@ class TrainConfig:
             raise ValueError(f"task must be mef, mff or ivf, got {self.task!r}")
         if self.loss not in LOSS_MODES:
             raise ValueError(f"loss must be one of {LOSS_MODES}, got {self.loss!r}")
+        if self.grad_reference not in GRADIENT_REFERENCES:
+            raise ValueError(
+                f"grad_reference must be one of {GRADIENT_REFERENCES}, got {self.grad_reference!r}"
+            )
         if self.enrichment not in ENRICHMENT_MODES:
             raise ValueError(
                 f"enrichment must be one of {ENRICHMENT_MODES}, got {self.enrichment!r}"

@@ -60,7 +60,11 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(config))
     start = resume_training_state(run, model, optimizer, scheduler)
     net = DistributedDataParallel(model) if ctx.world > 1 else model
-    loss_fn = MultiGrainedLoss(task=config.task, base_only=config.loss == "base-only")
+    loss_fn = MultiGrainedLoss(
+        task=config.task,
+        base_only=config.loss == "base-only",
+        grad_reference=config.grad_reference,
+    )
     log = CsvLog(run / "log.csv", start) if ctx.is_main else None
     val_log = CsvLog(run / "validation.csv", start) if ctx.is_main else None
     bar = tqdm(

@@ -1,11 +1,13 @@
 """The multi-grained loss (paper Sec. 4.4): functions and their module twins."""
 
 from mtif.losses.functional import (
+    GRADIENT_REFERENCES,
     TASK_WEIGHTS,
     LossWeights,
     base_loss,
     feature_loss,
     gradient_loss,
+    gradient_term,
     intensity_loss,
     sobel_magnitude,
     ssim,
@@ -14,6 +16,7 @@ from mtif.losses.functional import (
 from mtif.losses.modules import GradientLoss, MultiGrainedLoss, SSIMLoss
 
 __all__ = [
+    "GRADIENT_REFERENCES",
     "TASK_WEIGHTS",
     "GradientLoss",
     "LossWeights",
@@ -22,6 +25,7 @@ __all__ = [
     "base_loss",
     "feature_loss",
     "gradient_loss",
+    "gradient_term",
     "intensity_loss",
     "sobel_magnitude",
     "ssim",

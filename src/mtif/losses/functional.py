@@ -78,6 +78,29 @@ def gradient_loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (sobel_magnitude(a) - sobel_magnitude(b)).abs().mean()
 
 
+#: What the gradient terms (Eqs. 7, 12) compare the output's Sobel magnitude with. The paper
+#: writes ``L_grad(out, max(I1, I2))``: the magnitude of the brighter input's gradient
+#: ("max-image", the literal reading). Many fusion losses instead take the larger of the two
+#: inputs' magnitudes per pixel ("max-gradient"). For a focus pair the literal target is the
+#: gradient of a mix of sharp and blurred pixels, which does not tell the sharp input apart;
+#: the per-pixel maximum of magnitudes does.
+GRADIENT_REFERENCES = ("max-image", "max-gradient")
+
+
+def gradient_term(
+    out: torch.Tensor, i1: torch.Tensor, i2: torch.Tensor, reference: str = "max-image"
+) -> torch.Tensor:
+    """Eq. 8 between ``out`` and the inputs' joint gradient reference (``GRADIENT_REFERENCES``)."""
+    if reference == "max-image":
+        return gradient_loss(out, torch.maximum(i1, i2))
+    if reference == "max-gradient":
+        _check_pair(out, i1, "gradient_term")
+        _check_pair(i1, i2, "gradient_term")
+        target = torch.maximum(sobel_magnitude(i1), sobel_magnitude(i2))
+        return (sobel_magnitude(out) - target).abs().mean()
+    raise ValueError(f"gradient reference must be one of {GRADIENT_REFERENCES}, got {reference!r}")
+
+
 def _gaussian_window(dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     r = torch.arange(SSIM_WINDOW, dtype=dtype, device=device) - (SSIM_WINDOW - 1) / 2
     g = torch.exp(-(r**2) / (2 * SSIM_SIGMA**2))
@@ -122,27 +145,34 @@ def feature_loss(
     i2: torch.Tensor,
     alpha1: float,
     alpha2: float,
+    grad_reference: str = "max-image",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Eqs. 7, 9, 10 on the auxiliary reconstructions ``f1`` (detail) and ``f2`` (structure).
 
     Returns ``(L_feat, L_feat_grad, L_feat_SSIM)`` with
-    ``L_feat = alpha1 * L_grad(f1, max(i1, i2)) + alpha2 * (2 - SSIM(f2, i1) - SSIM(f2, i2))``.
+    ``L_feat = alpha1 * L_grad(f1, max(i1, i2)) + alpha2 * (2 - SSIM(f2, i1) - SSIM(f2, i2))``;
+    ``grad_reference`` picks the gradient target (see ``GRADIENT_REFERENCES``).
     """
     _check_pair(i1, i2, "feature_loss")
     _check_pair(f1, i1, "feature_loss")
     _check_pair(f2, i1, "feature_loss")
-    grad = gradient_loss(f1, torch.maximum(i1, i2))
+    grad = gradient_term(f1, i1, i2, grad_reference)
     structure = 2.0 - ssim(f2, i1) - ssim(f2, i2)
     return alpha1 * grad + alpha2 * structure, grad, structure
 
 
 def base_loss(
-    out: torch.Tensor, i1: torch.Tensor, i2: torch.Tensor, beta1: float, beta2: float
+    out: torch.Tensor,
+    i1: torch.Tensor,
+    i2: torch.Tensor,
+    beta1: float,
+    beta2: float,
+    grad_reference: str = "max-image",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Eqs. 11-13 on the fused image: returns ``(L_base, L_base_pixel, L_base_grad)`` with
     ``L_base = beta1 * mean|out - max(i1, i2)| + beta2 * L_grad(out, max(i1, i2))``."""
     pixel = intensity_loss(out, i1, i2)
-    grad = gradient_loss(out, torch.maximum(i1, i2))
+    grad = gradient_term(out, i1, i2, grad_reference)
     return beta1 * pixel + beta2 * grad, pixel, grad
 
 
@@ -155,6 +185,7 @@ def total_loss(
     weights: LossWeights,
     *,
     base_only: bool = False,
+    grad_reference: str = "max-image",
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Eq. 6: ``L_total = L_feat + L_base`` and every term, detached, for logging.
 
@@ -162,13 +193,15 @@ def total_loss(
     Term keys: ``base_pixel, base_grad, base`` and, unless ``base_only``,
     ``feat_grad, feat_ssim, feat``; plus ``total``.
     """
-    base, pixel, bgrad = base_loss(out, i1, i2, weights.beta1, weights.beta2)
+    base, pixel, bgrad = base_loss(out, i1, i2, weights.beta1, weights.beta2, grad_reference)
     terms = {"base_pixel": pixel, "base_grad": bgrad, "base": base}
     total = base
     if not base_only:
         if f1 is None or f2 is None:
             raise ValueError("the multi-grained loss needs f1 and f2 (or base_only=True)")
-        feat, fgrad, fssim = feature_loss(f1, f2, i1, i2, weights.alpha1, weights.alpha2)
+        feat, fgrad, fssim = feature_loss(
+            f1, f2, i1, i2, weights.alpha1, weights.alpha2, grad_reference
+        )
         terms.update(feat_grad=fgrad, feat_ssim=fssim, feat=feat)
         total = feat + base
     terms["total"] = total

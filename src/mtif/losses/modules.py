@@ -5,7 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mtif.losses.functional import TASK_WEIGHTS, LossWeights, gradient_loss, ssim, total_loss
+from mtif.losses.functional import (
+    GRADIENT_REFERENCES,
+    TASK_WEIGHTS,
+    LossWeights,
+    gradient_loss,
+    ssim,
+    total_loss,
+)
 
 
 class GradientLoss(nn.Module):
@@ -29,6 +36,7 @@ class MultiGrainedLoss(nn.Module):
         task: ``"mef"`` or ``"mff"`` for the paper's weights; ignored when ``weights`` is given.
         weights: explicit ``LossWeights``.
         base_only: keep only ``L_base`` (the paper's "w/o ML" ablation).
+        grad_reference: the gradient terms' target, one of ``GRADIENT_REFERENCES``.
     """
 
     def __init__(
@@ -37,6 +45,7 @@ class MultiGrainedLoss(nn.Module):
         weights: LossWeights | None = None,
         *,
         base_only: bool = False,
+        grad_reference: str = "max-image",
     ) -> None:
         super().__init__()
         if weights is None:
@@ -48,6 +57,11 @@ class MultiGrainedLoss(nn.Module):
             weights = TASK_WEIGHTS[task]
         self.weights = weights
         self.base_only = base_only
+        if grad_reference not in GRADIENT_REFERENCES:
+            raise ValueError(
+                f"grad_reference must be one of {GRADIENT_REFERENCES}, got {grad_reference!r}"
+            )
+        self.grad_reference = grad_reference
 
     def forward(
         self,
@@ -57,7 +71,19 @@ class MultiGrainedLoss(nn.Module):
         i1: torch.Tensor,
         i2: torch.Tensor,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return total_loss(out, f1, f2, i1, i2, self.weights, base_only=self.base_only)
+        return total_loss(
+            out,
+            f1,
+            f2,
+            i1,
+            i2,
+            self.weights,
+            base_only=self.base_only,
+            grad_reference=self.grad_reference,
+        )
 
     def extra_repr(self) -> str:
-        return f"weights={self.weights}, base_only={self.base_only}"
+        return (
+            f"weights={self.weights}, base_only={self.base_only}, "
+            f"grad_reference={self.grad_reference!r}"
+        )
