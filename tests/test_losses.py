@@ -183,9 +183,10 @@ def test_max_gradient_reference_prefers_the_sharp_input() -> None:
     torch.manual_seed(0)
     sharp = torch.rand(1, 1, 32, 32)
     blurred = F.avg_pool2d(F.pad(sharp, (2, 2, 2, 2), mode="reflect"), 5, stride=1)
-    by_gradient = [gradient_term(x, sharp, blurred, "max-gradient").item() for x in (sharp, blurred)]
+    inputs = (sharp, blurred)
+    by_gradient = [gradient_term(x, sharp, blurred, "max-gradient").item() for x in inputs]
     assert by_gradient[0] < 0.05 * by_gradient[1]
-    by_image = [gradient_term(x, sharp, blurred, "max-image").item() for x in (sharp, blurred)]
+    by_image = [gradient_term(x, sharp, blurred, "max-image").item() for x in inputs]
     assert by_image[0] > by_image[1]
     torch.testing.assert_close(
         gradient_term(blurred, sharp, blurred, "max-image"),
