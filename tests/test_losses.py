@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -19,6 +21,7 @@ from mtif.losses import (
     gradient_loss,
     gradient_term,
     intensity_loss,
+    intensity_target,
     sobel_magnitude,
     ssim,
     total_loss,
@@ -196,3 +199,21 @@ def test_max_gradient_reference_prefers_the_sharp_input() -> None:
         gradient_term(sharp, sharp, blurred, "mean")
     with pytest.raises(ValueError, match="grad_reference"):
         MultiGrainedLoss("mff", grad_reference="mean")
+
+
+def test_well_exposed_intensity_target_keeps_mid_tones() -> None:
+    dark = torch.tensor([[[[0.05, 0.5]]]])
+    bright = torch.tensor([[[[0.5, 1.0]]]])
+    torch.testing.assert_close(intensity_target(dark, bright, "max"), bright)
+    target = intensity_target(dark, bright, "well-exposed")
+    w_far = math.exp(-(0.45**2) / (2 * 0.2**2))  # weight of 0.05, 0.45 from mid-grey
+    w_clip = math.exp(-(0.5**2) / (2 * 0.2**2))  # weight of 1.0, 0.5 from mid-grey
+    expected = [(w_far * 0.05 + 0.5) / (w_far + 1), (0.5 + w_clip * 1.0) / (1 + w_clip)]
+    torch.testing.assert_close(target.flatten(), torch.tensor(expected))
+    assert (target - 0.5).abs().max() < 0.05  # the mid-tone input wins on both pixels
+    same = torch.full((1, 1, 2, 2), 0.3)
+    torch.testing.assert_close(intensity_target(same, same, "well-exposed"), same)
+    with pytest.raises(ValueError, match="intensity reference"):
+        intensity_target(dark, bright, "mean")
+    with pytest.raises(ValueError, match="intensity_reference"):
+        MultiGrainedLoss("mef", intensity_reference="mean")

@@ -14,7 +14,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from mtif.data.splits import split_names
-from mtif.losses import GRADIENT_REFERENCES
+from mtif.losses import GRADIENT_REFERENCES, INTENSITY_REFERENCES
 
 ENRICHMENT_MODES = ("saliency", "random", "none")
 LOSS_MODES = ("multi-grained", "base-only")
@@ -41,6 +41,7 @@ class TrainConfig:
     use_text: bool = True
     loss: str = "multi-grained"
     grad_reference: str = "max-image"  # the gradient terms' target: max-image or max-gradient
+    intensity_reference: str = "max"  # the pixel term's target: max or well-exposed
     enrichment: str = "saliency"
     n_views: int = 5
     describer: str = "offline"
@@ -60,6 +61,11 @@ class TrainConfig:
         if self.grad_reference not in GRADIENT_REFERENCES:
             raise ValueError(
                 f"grad_reference must be one of {GRADIENT_REFERENCES}, got {self.grad_reference!r}"
+            )
+        if self.intensity_reference not in INTENSITY_REFERENCES:
+            raise ValueError(
+                f"intensity_reference must be one of {INTENSITY_REFERENCES}, "
+                f"got {self.intensity_reference!r}"
             )
         if self.enrichment not in ENRICHMENT_MODES:
             raise ValueError(

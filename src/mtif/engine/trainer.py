@@ -64,6 +64,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
         task=config.task,
         base_only=config.loss == "base-only",
         grad_reference=config.grad_reference,
+        intensity_reference=config.intensity_reference,
     )
     log = CsvLog(run / "log.csv", start) if ctx.is_main else None
     val_log = CsvLog(run / "validation.csv", start) if ctx.is_main else None

@@ -2,6 +2,7 @@
 
 from mtif.losses.functional import (
     GRADIENT_REFERENCES,
+    INTENSITY_REFERENCES,
     TASK_WEIGHTS,
     LossWeights,
     base_loss,
@@ -9,6 +10,7 @@ from mtif.losses.functional import (
     gradient_loss,
     gradient_term,
     intensity_loss,
+    intensity_target,
     sobel_magnitude,
     ssim,
     total_loss,
@@ -17,6 +19,7 @@ from mtif.losses.modules import GradientLoss, MultiGrainedLoss, SSIMLoss
 
 __all__ = [
     "GRADIENT_REFERENCES",
+    "INTENSITY_REFERENCES",
     "TASK_WEIGHTS",
     "GradientLoss",
     "LossWeights",
@@ -27,6 +30,7 @@ __all__ = [
     "gradient_loss",
     "gradient_term",
     "intensity_loss",
+    "intensity_target",
     "sobel_magnitude",
     "ssim",
     "total_loss",

@@ -131,11 +131,35 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (num / den).mean()
 
 
-def intensity_loss(out: torch.Tensor, i1: torch.Tensor, i2: torch.Tensor) -> torch.Tensor:
-    """Eq. 11: ``mean |out - max(i1, i2)|``."""
+#: What the pixel term (Eq. 11) pulls the output towards. The paper uses ``max(I1, I2)``
+#: ("max"). For an exposure bracket that target is the over-exposed shot wherever it is
+#: brighter, so the output drifts towards it (synthetic validation: PSNR against the ground
+#: truth 10 dB, where averaging gets 22). "well-exposed" weights each input per pixel by
+#: Mertens et al.'s well-exposedness, ``exp(-(I - 0.5)^2 / (2 * 0.2^2))``, and takes the
+#: weighted mean: mid-tones are kept from whichever shot has them.
+INTENSITY_REFERENCES = ("max", "well-exposed")
+WELL_EXPOSED_SIGMA = 0.2
+
+
+def intensity_target(i1: torch.Tensor, i2: torch.Tensor, reference: str = "max") -> torch.Tensor:
+    """The pixel term's target (see ``INTENSITY_REFERENCES``)."""
+    if reference == "max":
+        return torch.maximum(i1, i2)
+    if reference == "well-exposed":
+        w1, w2 = (torch.exp(-(x - 0.5).square() / (2 * WELL_EXPOSED_SIGMA**2)) for x in (i1, i2))
+        return (w1 * i1 + w2 * i2) / (w1 + w2)  # each weight is at least exp(-3.125)
+    raise ValueError(
+        f"intensity reference must be one of {INTENSITY_REFERENCES}, got {reference!r}"
+    )
+
+
+def intensity_loss(
+    out: torch.Tensor, i1: torch.Tensor, i2: torch.Tensor, reference: str = "max"
+) -> torch.Tensor:
+    """Eq. 11: ``mean |out - max(i1, i2)|`` (or another ``intensity_target``)."""
     _check_pair(out, i1, "intensity_loss", min_size=1)
     _check_pair(out, i2, "intensity_loss", min_size=1)
-    return (out - torch.maximum(i1, i2)).abs().mean()
+    return (out - intensity_target(i1, i2, reference)).abs().mean()
 
 
 def feature_loss(
@@ -168,10 +192,11 @@ def base_loss(
     beta1: float,
     beta2: float,
     grad_reference: str = "max-image",
+    intensity_reference: str = "max",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Eqs. 11-13 on the fused image: returns ``(L_base, L_base_pixel, L_base_grad)`` with
     ``L_base = beta1 * mean|out - max(i1, i2)| + beta2 * L_grad(out, max(i1, i2))``."""
-    pixel = intensity_loss(out, i1, i2)
+    pixel = intensity_loss(out, i1, i2, intensity_reference)
     grad = gradient_term(out, i1, i2, grad_reference)
     return beta1 * pixel + beta2 * grad, pixel, grad
 
@@ -186,6 +211,7 @@ def total_loss(
     *,
     base_only: bool = False,
     grad_reference: str = "max-image",
+    intensity_reference: str = "max",
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Eq. 6: ``L_total = L_feat + L_base`` and every term, detached, for logging.
 
@@ -193,7 +219,9 @@ def total_loss(
     Term keys: ``base_pixel, base_grad, base`` and, unless ``base_only``,
     ``feat_grad, feat_ssim, feat``; plus ``total``.
     """
-    base, pixel, bgrad = base_loss(out, i1, i2, weights.beta1, weights.beta2, grad_reference)
+    base, pixel, bgrad = base_loss(
+        out, i1, i2, weights.beta1, weights.beta2, grad_reference, intensity_reference
+    )
     terms = {"base_pixel": pixel, "base_grad": bgrad, "base": base}
     total = base
     if not base_only:

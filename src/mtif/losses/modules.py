@@ -7,6 +7,7 @@ from torch import nn
 
 from mtif.losses.functional import (
     GRADIENT_REFERENCES,
+    INTENSITY_REFERENCES,
     TASK_WEIGHTS,
     LossWeights,
     gradient_loss,
@@ -37,6 +38,7 @@ class MultiGrainedLoss(nn.Module):
         weights: explicit ``LossWeights``.
         base_only: keep only ``L_base`` (the paper's "w/o ML" ablation).
         grad_reference: the gradient terms' target, one of ``GRADIENT_REFERENCES``.
+        intensity_reference: the pixel term's target, one of ``INTENSITY_REFERENCES``.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class MultiGrainedLoss(nn.Module):
         *,
         base_only: bool = False,
         grad_reference: str = "max-image",
+        intensity_reference: str = "max",
     ) -> None:
         super().__init__()
         if weights is None:
@@ -62,6 +65,12 @@ class MultiGrainedLoss(nn.Module):
                 f"grad_reference must be one of {GRADIENT_REFERENCES}, got {grad_reference!r}"
             )
         self.grad_reference = grad_reference
+        if intensity_reference not in INTENSITY_REFERENCES:
+            raise ValueError(
+                f"intensity_reference must be one of {INTENSITY_REFERENCES}, "
+                f"got {intensity_reference!r}"
+            )
+        self.intensity_reference = intensity_reference
 
     def forward(
         self,
@@ -80,10 +89,12 @@ class MultiGrainedLoss(nn.Module):
             self.weights,
             base_only=self.base_only,
             grad_reference=self.grad_reference,
+            intensity_reference=self.intensity_reference,
         )
 
     def extra_repr(self) -> str:
         return (
             f"weights={self.weights}, base_only={self.base_only}, "
-            f"grad_reference={self.grad_reference!r}"
+            f"grad_reference={self.grad_reference!r}, "
+            f"intensity_reference={self.intensity_reference!r}"
         )
