@@ -21,6 +21,7 @@ from mtif.engine.config import load_config
 from mtif.engine.patches import draw_batch, prepare_pair
 from mtif.engine.trainer import train
 from mtif.io import write_image
+from mtif.losses import TASK_WEIGHTS, LossWeights
 
 TINY = "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}"
 
@@ -75,6 +76,18 @@ def test_config_rejects_unknown_and_parses_types(tmp_path):
         load_config(None, ["data=x", "enrichment=zoom"])
     with pytest.raises(ValueError, match="no training data"):
         load_config(None, [])
+
+
+def test_config_loss_settings():
+    cfg = load_config(None, ["data=x", "task=mff"])
+    assert cfg.resolved_loss_weights() == TASK_WEIGHTS["mff"]  # the paper's, untouched
+    cfg = load_config(None, ["data=x", "task=mef", "loss_weights={beta1: 20}"])
+    assert cfg.resolved_loss_weights() == LossWeights(10.0, 1.0, 20.0, 100.0)
+    with pytest.raises(ValueError, match="unknown loss weights \\['gamma'\\]"):
+        load_config(None, ["data=x", "loss_weights={gamma: 1}"])
+    for key in ("grad_reference", "intensity_reference"):
+        with pytest.raises(ValueError, match=key):
+            load_config(None, ["data=x", f"{key}=median"])
 
 
 @pytest.mark.parametrize("mode", ["saliency", "random", "none"])

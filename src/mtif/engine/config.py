@@ -14,7 +14,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from mtif.data.splits import split_names
-from mtif.losses import GRADIENT_REFERENCES, INTENSITY_REFERENCES
+from mtif.losses import GRADIENT_REFERENCES, INTENSITY_REFERENCES, TASK_WEIGHTS, LossWeights
 
 ENRICHMENT_MODES = ("saliency", "random", "none")
 LOSS_MODES = ("multi-grained", "base-only")
@@ -42,6 +42,7 @@ class TrainConfig:
     loss: str = "multi-grained"
     grad_reference: str = "max-image"  # the gradient terms' target: max-image or max-gradient
     intensity_reference: str = "max"  # the pixel term's target: max or well-exposed
+    loss_weights: dict[str, Any] = field(default_factory=dict)  # e.g. {beta1: 20}; else paper's
     enrichment: str = "saliency"
     n_views: int = 5
     describer: str = "offline"
@@ -67,6 +68,7 @@ class TrainConfig:
                 f"intensity_reference must be one of {INTENSITY_REFERENCES}, "
                 f"got {self.intensity_reference!r}"
             )
+        self.resolved_loss_weights()  # a misspelt weight fails here, not after loading
         if self.enrichment not in ENRICHMENT_MODES:
             raise ValueError(
                 f"enrichment must be one of {ENRICHMENT_MODES}, got {self.enrichment!r}"
@@ -80,6 +82,14 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.patch % 4:
             raise ValueError(f"patch must be a multiple of 4, got {self.patch}")
+
+    def resolved_loss_weights(self) -> LossWeights:
+        """The task's weights from the paper (``TASK_WEIGHTS``) with ``loss_weights`` applied."""
+        base = dataclasses.asdict(TASK_WEIGHTS[self.task])
+        unknown = sorted(set(self.loss_weights) - set(base))
+        if unknown:
+            raise ValueError(f"unknown loss weights {unknown}; valid names are {sorted(base)}")
+        return LossWeights(**{k: float(v) for k, v in {**base, **self.loss_weights}.items()})
 
 
 def _parse_value(text: str, kind: Any) -> Any:

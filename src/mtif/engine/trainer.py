@@ -61,7 +61,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     start = resume_training_state(run, model, optimizer, scheduler)
     net = DistributedDataParallel(model) if ctx.world > 1 else model
     loss_fn = MultiGrainedLoss(
-        task=config.task,
+        weights=config.resolved_loss_weights(),
         base_only=config.loss == "base-only",
         grad_reference=config.grad_reference,
         intensity_reference=config.intensity_reference,
