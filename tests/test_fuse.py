@@ -9,7 +9,7 @@ import torch
 import mtif
 from fuse_data import ir_visible, photo, stack
 from model_helpers import awake_model
-from mtif.fusion import detect_task, fuse_images
+from mtif.fusion import api, detect_task, fuse_images
 from mtif.fusion.colour import chroma, recolour
 from mtif.fusion.network import NetworkFuser, tree_reduce
 from mtif.io import read_image, to_grey
@@ -22,7 +22,8 @@ def _net(use_text: bool = False, seed: int = 0):
     return awake_model("mtif-small", use_text=use_text)
 
 
-def test_top_level_fuse_uses_the_classical_default_and_says_so():
+def test_top_level_fuse_uses_the_classical_default_and_says_so(monkeypatch):
+    monkeypatch.setattr(api, "shipped_checkpoint", lambda task: None)  # as if none shipped
     s = stack("mef")
     result = fuse_images(list(s.inputs), task="mef")
     assert (result.method, result.task, result.detected) == ("mertens", "mef", False)
@@ -81,7 +82,8 @@ def test_network_path_colour_output_luma_is_the_network_output():
     np.testing.assert_allclose(to_grey(result.image)[ok], luma[ok], atol=1e-4)
 
 
-def test_missing_checkpoint_is_a_clear_error():
+def test_missing_checkpoint_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(api, "shipped_checkpoint", lambda task: None)
     s = stack("mff")
     with pytest.raises(ValueError, match="no network checkpoint.*--checkpoint"):
         fuse_images(list(s.inputs), task="mff", method="network")
@@ -127,8 +129,8 @@ def test_lytro_triple(shared_data):
         pytest.skip(f"{root} not found")
     name = sorted(p.name for p in (root / "A").iterdir())[0]
     paths = [root / k / name for k in "ABC"]
-    result = fuse_images(paths)
-    assert result.task == "mff" and result.method == "laplacian"
+    result = fuse_images(paths)  # the shipped focus network, through a tree of pairs
+    assert result.task == "mff" and result.method == "network (mtif-mff.safetensors)"
 
     # Focus stacking keeps the sharpest content: more gradient energy than any input.
     def energy(img):
