@@ -24,3 +24,13 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture()
+def no_shipped_networks(monkeypatch):
+    """Behave as if no network shipped, for tests of the classical default path."""
+    from mtif import methods
+    from mtif.fusion import api
+
+    monkeypatch.setattr(api, "shipped_checkpoint", lambda task: None)
+    monkeypatch.setattr(methods, "shipped_checkpoint", lambda task: None)

@@ -13,6 +13,9 @@ from model_helpers import awake_model
 from mtif.cli.main import main
 from mtif.io import read_image, write_image
 
+# These tests are about the classical default path and its messages.
+pytestmark = pytest.mark.usefixtures("no_shipped_networks")
+
 
 def _pair(tmp_path: Path, task: str = "mef", size: int = 96, seed: int = 0) -> list[Path]:
     s = stack(task, size=size, seed=seed)

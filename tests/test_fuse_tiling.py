@@ -14,6 +14,9 @@ from mtif.fusion.tiling import _ramp, tile_starts, tiled_apply
 from mtif.io import to_grey
 from mtif.methods import get_method
 
+# These tests are about the classical default path and its messages.
+pytestmark = pytest.mark.usefixtures("no_shipped_networks")
+
 
 def test_tile_starts_cover_evenly_on_the_grid():
     side, starts = tile_starts(1000, 256, 64, 4)
