@@ -14,7 +14,8 @@ from typing import Any, get_type_hints
 import yaml
 
 from mtif.data.splits import split_names
-from mtif.losses import GRADIENT_REFERENCES, INTENSITY_REFERENCES, TASK_WEIGHTS, LossWeights
+from mtif.losses import TASK_WEIGHTS, LossWeights
+from mtif.losses.functional import check_loss_options
 
 ENRICHMENT_MODES = ("saliency", "random", "none")
 LOSS_MODES = ("multi-grained", "base-only")
@@ -59,15 +60,7 @@ class TrainConfig:
             raise ValueError(f"task must be mef, mff or ivf, got {self.task!r}")
         if self.loss not in LOSS_MODES:
             raise ValueError(f"loss must be one of {LOSS_MODES}, got {self.loss!r}")
-        if self.grad_reference not in GRADIENT_REFERENCES:
-            raise ValueError(
-                f"grad_reference must be one of {GRADIENT_REFERENCES}, got {self.grad_reference!r}"
-            )
-        if self.intensity_reference not in INTENSITY_REFERENCES:
-            raise ValueError(
-                f"intensity_reference must be one of {INTENSITY_REFERENCES}, "
-                f"got {self.intensity_reference!r}"
-            )
+        check_loss_options(self.grad_reference, self.intensity_reference)
         self.resolved_loss_weights()  # a misspelt weight fails here, not after loading
         if self.enrichment not in ENRICHMENT_MODES:
             raise ValueError(

@@ -42,6 +42,16 @@ TASK_WEIGHTS: dict[str, LossWeights] = {
 }
 
 
+def check_loss_options(grad_reference: str, intensity_reference: str) -> None:
+    """Refuse an unknown gradient or intensity reference, naming the setting and its choices."""
+    for name, value, choices in (
+        ("grad_reference", grad_reference, GRADIENT_REFERENCES),
+        ("intensity_reference", intensity_reference, INTENSITY_REFERENCES),
+    ):
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
 def _check_pair(a: torch.Tensor, b: torch.Tensor, what: str, min_size: int = 2) -> None:
     for x in (a, b):
         if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim != 4:

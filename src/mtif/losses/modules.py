@@ -6,10 +6,9 @@ import torch
 from torch import nn
 
 from mtif.losses.functional import (
-    GRADIENT_REFERENCES,
-    INTENSITY_REFERENCES,
     TASK_WEIGHTS,
     LossWeights,
+    check_loss_options,
     gradient_loss,
     ssim,
     total_loss,
@@ -60,16 +59,8 @@ class MultiGrainedLoss(nn.Module):
             weights = TASK_WEIGHTS[task]
         self.weights = weights
         self.base_only = base_only
-        if grad_reference not in GRADIENT_REFERENCES:
-            raise ValueError(
-                f"grad_reference must be one of {GRADIENT_REFERENCES}, got {grad_reference!r}"
-            )
+        check_loss_options(grad_reference, intensity_reference)
         self.grad_reference = grad_reference
-        if intensity_reference not in INTENSITY_REFERENCES:
-            raise ValueError(
-                f"intensity_reference must be one of {INTENSITY_REFERENCES}, "
-                f"got {intensity_reference!r}"
-            )
         self.intensity_reference = intensity_reference
 
     def forward(
