@@ -28,7 +28,10 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # Every registered variant, plus the paper's "w/o TG" ablation.
-CASES = [(name, {}) for name in VARIANTS] + [("mtif-small", {"use_text": False})]
+CASES = [(name, {}) for name in VARIANTS] + [
+    ("mtif-small", {"use_text": False}),
+    ("mtif-small", {"blend": "pyramid"}),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +64,7 @@ def test_forward_backward_every_variant(name: str, overrides: dict) -> None:
     loss.backward()
     for pname, p in model.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, f"no gradient reached {pname}"
-    assert (model.tgvm is None) == ("use_text" in overrides)
+    assert (model.tgvm is None) == (overrides.get("use_text") is False)
 
 
 def test_untrained_text_model_equals_no_text_model() -> None:
@@ -136,6 +139,11 @@ def test_config_round_trip_and_strictness() -> None:
     with pytest.raises(ValueError, match="channels must be 3 integers"):
         ModelConfig(channels=(16, 32))
     assert get_config("mtif-base", use_text=False).use_text is False
+    with pytest.raises(ValueError, match="blend must be one of"):
+        get_config("mtif-small", blend="poisson")
+    old = config_to_dict(VARIANTS["mtif-small"])
+    del old["blend"]  # checkpoints written before the option blend per pixel
+    assert config_from_dict(old).blend == "pixel"
 
 
 def test_checkpoint_round_trip(tmp_path: Path) -> None:
@@ -181,9 +189,10 @@ def test_checkpoint_errors(tmp_path: Path) -> None:
     assert isinstance(create_model("mtif-small"), MTIFNet)
 
 
-def test_untrained_network_returns_the_inputs_mean() -> None:
+@pytest.mark.parametrize("blend", ["pixel", "pyramid"])
+def test_untrained_network_returns_the_inputs_mean(blend: str) -> None:
     a, b = _pair(1, 24, 20)
-    out = create_model("mtif-small", use_text=False)(a, b, None, return_aux=True)
+    out = create_model("mtif-small", use_text=False, blend=blend)(a, b, None, return_aux=True)
     for img in out:  # zero-initialised heads: equal weights, no correction
         torch.testing.assert_close(img, (a + b) / 2, atol=COMPOSE_EPS, rtol=0)
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _PER_LEVEL = ("channels", "cnn_blocks", "restormer_blocks", "heads", "decoder_blocks")
+#: Ways the fused image is made from the head's weights (see ``mtif.model.network.compose``).
+BLENDS = ("pixel", "pyramid")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class ModelConfig:
         text_dim: width ``D`` of the text tokens the model accepts.
         use_text: False builds the paper's "w/o TG" ablation: no TGVM at all.
         pool_grid: side of the pooled visual grid TGVM attends to.
+        blend: how the head's weight map mixes the inputs (``BLENDS``): ``pixel`` per pixel,
+            ``pyramid`` band by band of their Laplacian pyramids (``mtif.model.pyramid``).
     """
 
     channels: tuple[int, int, int] = (32, 64, 128)
@@ -37,6 +41,7 @@ class ModelConfig:
     text_dim: int = 384
     use_text: bool = True
     pool_grid: int = 8
+    blend: str = "pixel"
 
     def __post_init__(self) -> None:
         for name in _PER_LEVEL:
@@ -58,6 +63,8 @@ class ModelConfig:
             raise ValueError(f"ffn_expansion must be positive, got {self.ffn_expansion!r}")
         if not isinstance(self.use_text, bool):
             raise TypeError(f"use_text must be a bool, got {self.use_text!r}")
+        if self.blend not in BLENDS:
+            raise ValueError(f"blend must be one of {BLENDS}, got {self.blend!r}")
 
 
 VARIANTS: dict[str, ModelConfig] = {

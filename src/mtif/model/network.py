@@ -21,6 +21,7 @@ from torch import nn
 
 from mtif.model.config import ModelConfig, get_config
 from mtif.model.layers import TGVM, ResidualConvBlock, RestormerBlock
+from mtif.model.pyramid import pyramid_blend
 from mtif.model.text_batch import TextBatch
 
 #: The encoder halves the resolution twice, so inputs are padded to a multiple of this.
@@ -135,12 +136,15 @@ class MTIFNet(nn.Module):
         for i, skip in enumerate((pairs[1], pairs[0])):
             y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
             y = self.decoder[i + 1](y)
-        fused = compose(self.head(y)[..., :h, :w], img_a, img_b)
+        blend = self.config.blend
+        fused = compose(self.head(y)[..., :h, :w], img_a, img_b, blend)
         if not return_aux:
             return fused
         f1 = self.aux[0](pairs[0])[..., :h, :w]
         f2 = F.interpolate(self.aux[1](pairs[1]), scale_factor=2.0, mode="bilinear")[..., :h, :w]
-        return NetworkOutput(fused, compose(f1, img_a, img_b), compose(f2, img_a, img_b))
+        return NetworkOutput(
+            fused, compose(f1, img_a, img_b, blend), compose(f2, img_a, img_b, blend)
+        )
 
     def _check(self, img_a: torch.Tensor, img_b: torch.Tensor, texts: TextBatch | None) -> None:
         for name, img in (("img_a", img_a), ("img_b", img_b)):
@@ -171,20 +175,29 @@ class MTIFNet(nn.Module):
             )
 
 
-def compose(head: torch.Tensor, img_a: torch.Tensor, img_b: torch.Tensor) -> torch.Tensor:
+def compose(
+    head: torch.Tensor, img_a: torch.Tensor, img_b: torch.Tensor, blend: str = "pixel"
+) -> torch.Tensor:
     """The fused image from a head's output ``(B, 3, H, W)``: per-pixel weights over the inputs
     (softmax of channels 0-1) and a correction added to the blend in logit space (channel 2).
 
     Fusion is mostly choosing, per pixel, how much of each input to keep (the sharp one, the
     well-exposed one); a weight map expresses that with smooth, low-frequency values, where a
     head that must redraw the image learnt only a sharpened mean in CPU-sized trainings. The
-    correction can still add what no blend has (contrast, brightness). The blend is squeezed
-    into ``[EPS, 1 - EPS]`` by an affine map, not a clamp, so saturated pixels keep a gradient;
-    8-bit 0 and 255 are still reached exactly after rounding.
+    correction can still add what no blend has (contrast, brightness). ``blend="pyramid"``
+    mixes the inputs band by band (``pyramid_blend``): where their edges do not coincide
+    (infrared and visible) a per-pixel mix cancels detail, and an infrared network trained
+    with it learnt to copy the infrared image. The blend is squeezed into ``[EPS, 1 - EPS]``
+    by an affine map, not a clamp, so saturated pixels keep a gradient; 8-bit 0 and 255 are
+    still reached exactly after rounding.
     """
     weights = head[:, :2].softmax(dim=1)
-    blend = weights[:, :1] * img_a + weights[:, 1:2] * img_b
-    squeezed = COMPOSE_EPS + (1 - 2 * COMPOSE_EPS) * blend
+    if blend == "pyramid":
+        # Ringing at a sharp weight edge can leave [0, 1] by a few percent.
+        blend_img = pyramid_blend(weights[:, :1], img_a, img_b).clamp(0.0, 1.0)
+    else:
+        blend_img = weights[:, :1] * img_a + weights[:, 1:2] * img_b
+    squeezed = COMPOSE_EPS + (1 - 2 * COMPOSE_EPS) * blend_img
     return torch.sigmoid(torch.logit(squeezed) + head[:, 2:3])
 
 
