@@ -163,6 +163,24 @@ def test_killed_run_resumes_exactly(data, tmp_path):
     assert steps == ["1", "2", "3", "4", "5", "6"]
 
 
+def test_finished_run_continues_with_more_steps(data, tmp_path):
+    # How the shipped focus network got from 3000 to 6000 steps: the same out= with more steps
+    # resumes at the last checkpoint, and the cosine schedule is recomputed for the new length.
+    out = tmp_path / "run"
+    train(load_config(None, _overrides(data, out)), progress=False)
+    first = _final_weights(out)
+    train(load_config(None, _overrides(data, out, steps=10)), progress=False)
+    rows = (out / "log.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    steps = [int(r.split(",")[0]) for r in rows[1:]]
+    assert steps == list(range(1, 11))
+    lrs = [float(r.split(",")[header.index("lr")]) for r in rows[1:]]
+    assert lrs[6] > lrs[5]  # a warm restart: step 7 of 10 has a larger rate than step 6 of 6
+    assert (out / "checkpoints" / "latest").read_text().strip() == "step_0000010"
+    later = load_file(out / "checkpoints" / "step_0000010.safetensors")
+    assert any(not torch.equal(first[k], later[k]) for k in first)
+
+
 def test_ablation_switches(data, tmp_path):
     out = tmp_path / "ablation"
     cfg = load_config(
