@@ -73,7 +73,7 @@ def ivf_candidates(batches: int) -> Iterator[tuple[torch.Tensor, ...]]:
     config = load_config("configs/ivf.yaml")
     pairs = load_training_pairs(config, progress=False)
     for step in range(batches):
-        a, b, _ = draw_batch(
+        a, b, _, _ = draw_batch(
             pairs, step=step, seed=0, batch_size=8, patch=config.patch, enrichment="saliency"
         )
         w = _gradient_weights(a, b)

@@ -217,3 +217,27 @@ def test_well_exposed_intensity_target_keeps_mid_tones() -> None:
         intensity_target(dark, bright, "mean")
     with pytest.raises(ValueError, match="intensity_reference"):
         MultiGrainedLoss("mef", intensity_reference="mean")
+
+
+def test_ground_truth_references_compare_with_the_truth() -> None:
+    # A synthetic pair's truth: the loss is zero for it and positive for either input, and the
+    # module passes gt through to every term that needs it.
+    torch.manual_seed(1)
+    truth = torch.rand(2, 1, 24, 24)
+    under, over = truth * 0.4, (truth * 2.0).clamp(max=1.0)
+    torch.testing.assert_close(intensity_target(under, over, "ground-truth", truth), truth)
+    torch.testing.assert_close(
+        gradient_term(over, under, over, "ground-truth", truth), gradient_loss(over, truth)
+    )
+    loss = MultiGrainedLoss(
+        "mef", grad_reference="ground-truth", intensity_reference="ground-truth"
+    )
+    zero, terms = loss(truth, truth, truth, under, over, truth)
+    assert terms["base_pixel"] == 0 and terms["feat_grad"] < 1e-3 and terms["base_grad"] < 1e-3
+    for wrong in (under, over):
+        total, _ = loss(wrong, wrong, wrong, under, over, truth)
+        assert total > zero + 1.0
+    with pytest.raises(ValueError, match="needs the ground truth"):
+        loss(truth, truth, truth, under, over)
+    with pytest.raises(ValueError, match="needs the ground truth"):
+        intensity_target(under, over, "ground-truth")

@@ -106,14 +106,40 @@ def test_batches_depend_only_on_seed_and_step(mode):
         for k in range(3)
     ]
     kw = dict(seed=1, batch_size=4, patch=32, enrichment=mode)
-    a1, b1, t1 = draw_batch(pairs, step=5, **kw)
-    a2, b2, _ = draw_batch(pairs, step=5, **kw)
-    a3, _, _ = draw_batch(pairs, step=6, **kw)
-    assert a1.shape == b1.shape == (4, 1, 32, 32) and t1 is None
+    a1, b1, t1, g1 = draw_batch(pairs, step=5, **kw)
+    a2, b2, _, _ = draw_batch(pairs, step=5, **kw)
+    a3, _, _, _ = draw_batch(pairs, step=6, **kw)
+    assert a1.shape == b1.shape == (4, 1, 32, 32) and t1 is None and g1 is None
     assert torch.equal(a1, a2) and torch.equal(b1, b2)
     assert not torch.equal(a1, a3)
     if mode == "saliency":
         assert all(len(p.boxes) == 5 for p in pairs)
+
+
+@pytest.mark.parametrize("mode", ["saliency", "random", "none"])
+def test_batches_carry_the_matching_ground_truth_views(mode):
+    rng = np.random.default_rng(2)
+    pairs = []
+    for k in range(3):
+        a, b = rng.random((50, 60), np.float32), rng.random((50, 60), np.float32)
+        pairs.append(prepare_pair(f"p{k}", a, b, 32, mode, 5, None, gt=(a + b) / 2))
+    batch = draw_batch(pairs, step=3, seed=1, batch_size=4, patch=32, enrichment=mode)
+    assert batch.gt is not None and batch.gt.shape == batch.a.shape
+    torch.testing.assert_close(batch.gt, (batch.a + batch.b) / 2)  # the same crop of all three
+
+
+def test_ground_truth_loss_trains_and_needs_a_gt_folder(data, tmp_path):
+    refs = {"grad_reference": "ground-truth", "intensity_reference": "ground-truth"}
+    out = tmp_path / "gt"
+    train(load_config(None, _overrides(data, out, steps=2, **refs)), progress=False)
+    assert (out / "checkpoints" / "step_0000002.safetensors").is_file()
+    no_gt = tmp_path / "no_gt"
+    for folder in ("A", "B"):
+        (no_gt / folder).mkdir(parents=True)
+        for f in (data[0] / folder).iterdir():
+            (no_gt / folder / f.name).write_bytes(f.read_bytes())
+    with pytest.raises(ValueError, match="has no ground truth"):
+        train(load_config(None, _overrides((no_gt, data[1]), tmp_path / "x", **refs)))
 
 
 def test_run_writes_logs_checkpoints_validation(data, tmp_path):

@@ -41,8 +41,10 @@ class TrainConfig:
     # The paper's ablations: w/o TG, w/o ML, w/o VE, VE -> random crop.
     use_text: bool = True
     loss: str = "multi-grained"
-    grad_reference: str = "max-image"  # the gradient terms' target: max-image or max-gradient
-    intensity_reference: str = "max"  # the pixel term's target: max or well-exposed
+    # The gradient terms' and the pixel term's targets (mtif.losses.GRADIENT_REFERENCES,
+    # INTENSITY_REFERENCES); "ground-truth" needs data with a GT/ folder (synthetic pairs).
+    grad_reference: str = "max-image"
+    intensity_reference: str = "max"
     loss_weights: dict[str, Any] = field(default_factory=dict)  # e.g. {beta1: 20}; else paper's
     enrichment: str = "saliency"
     n_views: int = 5
@@ -54,6 +56,11 @@ class TrainConfig:
     validate_every: int = 500
     val_max_pairs: int = 8
     threads: int = 0  # torch threads per process; 0 keeps torch's default
+
+    @property
+    def uses_gt(self) -> bool:
+        """Whether the loss compares with the pairs' ground truth."""
+        return "ground-truth" in (self.grad_reference, self.intensity_reference)
 
     def validate(self) -> None:
         if self.task not in ("mef", "mff", "ivf"):

@@ -9,6 +9,7 @@ and a flipped crop would contradict its own text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -29,6 +30,17 @@ class TrainPair:
     b: np.ndarray
     boxes: tuple[CropBox, ...]  # saliency views; empty unless enrichment is "saliency"
     text: TextFeatures | None
+    gt: np.ndarray | None = None  # luma ground truth, for the "ground-truth" loss references
+
+
+class Batch(NamedTuple):
+    """Luma views ``(B, 1, patch, patch)`` of both inputs, their text, and the ground truth's
+    matching views when the pairs carry one."""
+
+    a: torch.Tensor
+    b: torch.Tensor
+    text: TextBatch | None
+    gt: torch.Tensor | None
 
 
 def prepare_pair(
@@ -40,33 +52,34 @@ def prepare_pair(
     n_views: int,
     text: TextFeatures | None,
     boxes: tuple[CropBox, ...] | None = None,
+    gt: np.ndarray | None = None,
 ) -> TrainPair:
-    """Pad a pair up to the patch size if needed and find its saliency views once (unless
-    ``boxes`` brings them from a cache)."""
+    """Pad a pair (and its ground truth) up to the patch size if needed and find its saliency
+    views once (unless ``boxes`` brings them from a cache)."""
     h, w = a.shape
     if h < patch or w < patch:
         pad = ((0, max(0, patch - h)), (0, max(0, patch - w)))
         a, b = np.pad(a, pad, mode="reflect"), np.pad(b, pad, mode="reflect")
+        gt = np.pad(gt, pad, mode="reflect") if gt is not None else None
     if enrichment != "saliency":
         boxes = ()
     elif boxes is None:
         boxes = tuple(salient_views(pair_saliency(a, b), patch, n_views))
-    return TrainPair(name, a, b, boxes, text)
+    return TrainPair(name, a, b, boxes, text, gt)
 
 
 def _view(pair: TrainPair, patch: int, enrichment: str, rng: np.random.Generator):
+    """The same view of the pair's images: a, b and, when there is one, the ground truth."""
+    images = (pair.a, pair.b) if pair.gt is None else (pair.a, pair.b, pair.gt)
     if enrichment == "saliency":
         box = pair.boxes[int(rng.integers(len(pair.boxes)))]
-        return box.crop(pair.a), box.crop(pair.b)
+        return tuple(box.crop(x) for x in images)
     if enrichment == "random":
         box = random_views(pair.a.shape, patch, 1, rng)[0]
-        return box.crop(pair.a), box.crop(pair.b)
+        return tuple(box.crop(x) for x in images)
     # "none" (the paper's w/o VE): the whole pair, resized to the patch.
     size = (patch, patch)
-    return (
-        cv2.resize(pair.a, size, interpolation=cv2.INTER_AREA),
-        cv2.resize(pair.b, size, interpolation=cv2.INTER_AREA),
-    )
+    return tuple(cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in images)
 
 
 def draw_batch(
@@ -78,14 +91,15 @@ def draw_batch(
     patch: int,
     enrichment: str,
     rank: int = 0,
-) -> tuple[torch.Tensor, torch.Tensor, TextBatch | None]:
-    """Luma views ``(B, 1, patch, patch)`` of both inputs and, when the pairs carry text, the
-    matching :class:`TextBatch`."""
+) -> Batch:
+    """The batch of ``step``: views of randomly chosen pairs (see ``Batch``)."""
     rng = np.random.default_rng([seed, step, rank])
     chosen = [pairs[int(i)] for i in rng.integers(len(pairs), size=batch_size)]
     views = [_view(pair, patch, enrichment, rng) for pair in chosen]
-    a = torch.from_numpy(np.stack([v[0] for v in views]))[:, None].float()
-    b = torch.from_numpy(np.stack([v[1] for v in views]))[:, None].float()
-    if chosen[0].text is None:
-        return a, b, None
-    return a, b, to_text_batch([pair.text for pair in chosen])
+
+    def stack(k: int) -> torch.Tensor:
+        return torch.from_numpy(np.stack([v[k] for v in views]))[:, None].float()
+
+    gt = stack(2) if all(len(v) == 3 for v in views) else None
+    text = to_text_batch([pair.text for pair in chosen]) if chosen[0].text is not None else None
+    return Batch(stack(0), stack(1), text, gt)

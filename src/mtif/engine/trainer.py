@@ -77,7 +77,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     )
     tic = time.perf_counter()
     for step in range(start, config.steps):
-        a, b, text = draw_batch(
+        batch = draw_batch(
             pairs,
             step=step,
             seed=config.seed,
@@ -86,9 +86,11 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
             enrichment=config.enrichment,
             rank=ctx.rank,
         )
-        a, b = a.to(ctx.device), b.to(ctx.device)
-        out = net(a, b, text.to(ctx.device) if text is not None else None, return_aux=True)
-        total, terms = loss_fn(out.fused, out.f1, out.f2, a, b)
+        a, b = batch.a.to(ctx.device), batch.b.to(ctx.device)
+        text = batch.text.to(ctx.device) if batch.text is not None else None
+        gt = batch.gt.to(ctx.device) if batch.gt is not None else None
+        out = net(a, b, text, return_aux=True)
+        total, terms = loss_fn(out.fused, out.f1, out.f2, a, b, gt)
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()

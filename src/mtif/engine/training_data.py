@@ -66,6 +66,17 @@ def _cached_boxes(path: Path) -> tuple[CropBox, ...] | None:
     return tuple(CropBox(**box) for box in json.loads(path.read_text()))
 
 
+def _ground_truth(sample: Sample, config: TrainConfig):
+    if not config.uses_gt:
+        return None
+    if sample.gt is None:
+        raise ValueError(
+            f"{config.data}: sample {sample.name!r} has no ground truth (GT/), which the "
+            "'ground-truth' loss reference needs"
+        )
+    return read_image(sample.gt, grey=True)
+
+
 def load_training_pairs(config: TrainConfig, *, progress: bool = True) -> list[TrainPair]:
     samples = _samples(config.data, "training", config.split)
     texts = _texts(samples, config, config.data, progress)
@@ -77,7 +88,15 @@ def load_training_pairs(config: TrainConfig, *, progress: bool = True) -> list[T
         cache = _views_path(sample, config) if config.enrichment == "saliency" else None
         boxes = _cached_boxes(cache) if cache is not None else None
         pair = prepare_pair(
-            sample.name, a, b, config.patch, config.enrichment, config.n_views, text, boxes
+            sample.name,
+            a,
+            b,
+            config.patch,
+            config.enrichment,
+            config.n_views,
+            text,
+            boxes,
+            _ground_truth(sample, config),
         )
         if cache is not None and boxes is None:
             cache.parent.mkdir(parents=True, exist_ok=True)

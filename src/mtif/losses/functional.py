@@ -94,13 +94,28 @@ def gradient_loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 #: inputs' magnitudes per pixel ("max-gradient"). For a focus pair the literal target is the
 #: gradient of a mix of sharp and blurred pixels, which does not tell the sharp input apart;
 #: the per-pixel maximum of magnitudes does.
-GRADIENT_REFERENCES = ("max-image", "max-gradient")
+#: "ground-truth" compares with the gradients of a known ground truth (synthetic pairs carry
+#: one): every target above rewards absolute gradient magnitude, which a brightened exposure
+#: has more of than the true scene (benchmarks/loss_landscape.py).
+GRADIENT_REFERENCES = ("max-image", "max-gradient", "ground-truth")
+
+
+def _need_gt(gt: torch.Tensor | None, what: str) -> torch.Tensor:
+    if gt is None:
+        raise ValueError(f"{what}='ground-truth' needs the ground truth (gt=...)")
+    return gt
 
 
 def gradient_term(
-    out: torch.Tensor, i1: torch.Tensor, i2: torch.Tensor, reference: str = "max-image"
+    out: torch.Tensor,
+    i1: torch.Tensor,
+    i2: torch.Tensor,
+    reference: str = "max-image",
+    gt: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Eq. 8 between ``out`` and the inputs' joint gradient reference (``GRADIENT_REFERENCES``)."""
+    if reference == "ground-truth":
+        return gradient_loss(out, _need_gt(gt, "grad_reference"))
     if reference == "max-image":
         return gradient_loss(out, torch.maximum(i1, i2))
     if reference == "max-gradient":
@@ -147,12 +162,17 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 #: truth 10 dB, where averaging gets 22). "well-exposed" weights each input per pixel by
 #: Mertens et al.'s well-exposedness, ``exp(-(I - 0.5)^2 / (2 * 0.2^2))``, and takes the
 #: weighted mean: mid-tones are kept from whichever shot has them.
-INTENSITY_REFERENCES = ("max", "well-exposed")
+#: "ground-truth" is a known ground truth.
+INTENSITY_REFERENCES = ("max", "well-exposed", "ground-truth")
 WELL_EXPOSED_SIGMA = 0.2
 
 
-def intensity_target(i1: torch.Tensor, i2: torch.Tensor, reference: str = "max") -> torch.Tensor:
+def intensity_target(
+    i1: torch.Tensor, i2: torch.Tensor, reference: str = "max", gt: torch.Tensor | None = None
+) -> torch.Tensor:
     """The pixel term's target (see ``INTENSITY_REFERENCES``)."""
+    if reference == "ground-truth":
+        return _need_gt(gt, "intensity_reference")
     if reference == "max":
         return torch.maximum(i1, i2)
     if reference == "well-exposed":
@@ -164,12 +184,16 @@ def intensity_target(i1: torch.Tensor, i2: torch.Tensor, reference: str = "max")
 
 
 def intensity_loss(
-    out: torch.Tensor, i1: torch.Tensor, i2: torch.Tensor, reference: str = "max"
+    out: torch.Tensor,
+    i1: torch.Tensor,
+    i2: torch.Tensor,
+    reference: str = "max",
+    gt: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Eq. 11: ``mean |out - max(i1, i2)|`` (or another ``intensity_target``)."""
     _check_pair(out, i1, "intensity_loss", min_size=1)
     _check_pair(out, i2, "intensity_loss", min_size=1)
-    return (out - intensity_target(i1, i2, reference)).abs().mean()
+    return (out - intensity_target(i1, i2, reference, gt)).abs().mean()
 
 
 def feature_loss(
@@ -180,6 +204,7 @@ def feature_loss(
     alpha1: float,
     alpha2: float,
     grad_reference: str = "max-image",
+    gt: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Eqs. 7, 9, 10 on the auxiliary reconstructions ``f1`` (detail) and ``f2`` (structure).
 
@@ -190,7 +215,7 @@ def feature_loss(
     _check_pair(i1, i2, "feature_loss")
     _check_pair(f1, i1, "feature_loss")
     _check_pair(f2, i1, "feature_loss")
-    grad = gradient_term(f1, i1, i2, grad_reference)
+    grad = gradient_term(f1, i1, i2, grad_reference, gt)
     structure = 2.0 - ssim(f2, i1) - ssim(f2, i2)
     return alpha1 * grad + alpha2 * structure, grad, structure
 
@@ -203,11 +228,12 @@ def base_loss(
     beta2: float,
     grad_reference: str = "max-image",
     intensity_reference: str = "max",
+    gt: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Eqs. 11-13 on the fused image: returns ``(L_base, L_base_pixel, L_base_grad)`` with
     ``L_base = beta1 * mean|out - max(i1, i2)| + beta2 * L_grad(out, max(i1, i2))``."""
-    pixel = intensity_loss(out, i1, i2, intensity_reference)
-    grad = gradient_term(out, i1, i2, grad_reference)
+    pixel = intensity_loss(out, i1, i2, intensity_reference, gt)
+    grad = gradient_term(out, i1, i2, grad_reference, gt)
     return beta1 * pixel + beta2 * grad, pixel, grad
 
 
@@ -222,15 +248,17 @@ def total_loss(
     base_only: bool = False,
     grad_reference: str = "max-image",
     intensity_reference: str = "max",
+    gt: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Eq. 6: ``L_total = L_feat + L_base`` and every term, detached, for logging.
 
     ``base_only`` drops ``L_feat`` (the paper's "w/o ML" ablation); ``f1, f2`` may then be None.
+    ``gt`` is the ground truth, needed by the "ground-truth" references only.
     Term keys: ``base_pixel, base_grad, base`` and, unless ``base_only``,
     ``feat_grad, feat_ssim, feat``; plus ``total``.
     """
     base, pixel, bgrad = base_loss(
-        out, i1, i2, weights.beta1, weights.beta2, grad_reference, intensity_reference
+        out, i1, i2, weights.beta1, weights.beta2, grad_reference, intensity_reference, gt
     )
     terms = {"base_pixel": pixel, "base_grad": bgrad, "base": base}
     total = base
@@ -238,7 +266,7 @@ def total_loss(
         if f1 is None or f2 is None:
             raise ValueError("the multi-grained loss needs f1 and f2 (or base_only=True)")
         feat, fgrad, fssim = feature_loss(
-            f1, f2, i1, i2, weights.alpha1, weights.alpha2, grad_reference
+            f1, f2, i1, i2, weights.alpha1, weights.alpha2, grad_reference, gt
         )
         terms.update(feat_grad=fgrad, feat_ssim=fssim, feat=feat)
         total = feat + base

@@ -70,6 +70,7 @@ class MultiGrainedLoss(nn.Module):
         f2: torch.Tensor | None,
         i1: torch.Tensor,
         i2: torch.Tensor,
+        gt: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         return total_loss(
             out,
@@ -81,6 +82,7 @@ class MultiGrainedLoss(nn.Module):
             base_only=self.base_only,
             grad_reference=self.grad_reference,
             intensity_reference=self.intensity_reference,
+            gt=gt,
         )
 
     def extra_repr(self) -> str:
