@@ -31,7 +31,6 @@ from mtif.losses.functional import base_loss, intensity_target, sobel_magnitude
 from mtif.methods import get_method
 from mtif.model.pyramid import pyramid_blend
 
-Candidates = dict[str, torch.Tensor]
 #: (intensity reference, beta1) pairs scored for every candidate.
 SETTINGS = (("max", 1.0), ("well-exposed", 20.0))
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from hashlib import sha256
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from mtif.data.enrichment import CropBox
@@ -66,7 +67,7 @@ def _cached_boxes(path: Path) -> tuple[CropBox, ...] | None:
     return tuple(CropBox(**box) for box in json.loads(path.read_text()))
 
 
-def _ground_truth(sample: Sample, config: TrainConfig):
+def _ground_truth(sample: Sample, config: TrainConfig) -> np.ndarray | None:
     if not config.uses_gt:
         return None
     if sample.gt is None:
