@@ -22,7 +22,9 @@ from mtif.model import (
     load_model,
     save_checkpoint,
 )
-from mtif.model.network import COMPOSE_EPS, compose
+from mtif.model.config import BLENDS
+from mtif.model.network import COMPOSE_EPS, HEAD_CHANNELS, compose
+from mtif.model.pyramid import laplacian_pyramid
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 CASES = [(name, {}) for name in VARIANTS] + [
     ("mtif-small", {"use_text": False}),
     ("mtif-small", {"blend": "pyramid"}),
+    ("mtif-small", {"blend": "bands"}),
 ]
 
 
@@ -189,7 +192,7 @@ def test_checkpoint_errors(tmp_path: Path) -> None:
     assert isinstance(create_model("mtif-small"), MTIFNet)
 
 
-@pytest.mark.parametrize("blend", ["pixel", "pyramid"])
+@pytest.mark.parametrize("blend", BLENDS)
 def test_untrained_network_returns_the_inputs_mean(blend: str) -> None:
     a, b = _pair(1, 24, 20)
     out = create_model("mtif-small", use_text=False, blend=blend)(a, b, None, return_aux=True)
@@ -212,3 +215,13 @@ def test_compose_selects_per_pixel_and_corrects_in_logit_space() -> None:
     bright = torch.ones(1, 1, 1, 1, requires_grad=True)
     compose(torch.zeros(1, 3, 1, 1), bright, bright).sum().backward()
     assert bright.grad.abs().item() > 0  # a saturated pixel still has a gradient
+
+
+def test_compose_with_a_map_per_band_mixes_bands_of_both_inputs() -> None:
+    a, b = _pair(1, 32, 32)
+    head = torch.full((1, HEAD_CHANNELS["bands"], 32, 32), -30.0)
+    head[:, 0] = 30.0  # the finest band from a, the coarser ones from b
+    head[:, -1] = 0.0  # no correction
+    fine_a, fine_b = laplacian_pyramid(a, 4)[0], laplacian_pyramid(b, 4)[0]
+    expected = (fine_a + b - fine_b).clamp(0, 1)
+    torch.testing.assert_close(compose(head, a, b, "bands"), expected, atol=2e-3, rtol=0)

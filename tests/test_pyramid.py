@@ -52,3 +52,26 @@ def test_gradients_reach_the_weight_and_both_images() -> None:
     (pyramid_blend(weight, a, b) * torch.randn(1, 1, 24, 24)).sum().backward()
     for t in (a, b, weight):
         assert t.grad is not None and t.grad.abs().sum() > 0
+
+
+def test_a_map_per_band_takes_each_band_from_its_source() -> None:
+    # Fine band from a, everything coarser from b: a's detail over b's brightness.
+    a, b = (
+        torch.rand(2, 1, 48, 40, dtype=torch.float64),
+        torch.rand(2, 1, 48, 40, dtype=torch.float64),
+    )
+    weight = torch.zeros(2, 4, 48, 40, dtype=torch.float64)
+    weight[:, 0] = 1.0
+    fine_a, fine_b = laplacian_pyramid(a, 4)[0], laplacian_pyramid(b, 4)[0]
+    torch.testing.assert_close(pyramid_blend(weight, a, b), fine_a + b - fine_b)
+    # The same map in every channel is the single-map blend.
+    single = torch.rand(2, 1, 48, 40, dtype=torch.float64)
+    torch.testing.assert_close(
+        pyramid_blend(single.expand(2, 4, 48, 40), a, b), pyramid_blend(single, a, b)
+    )
+
+
+def test_a_wrong_number_of_maps_is_refused() -> None:
+    a = torch.rand(1, 1, 16, 16)
+    with pytest.raises(ValueError, match="1 or 4 channels"):
+        pyramid_blend(torch.rand(1, 3, 16, 16), a, a)

@@ -8,7 +8,7 @@ from typing import Any
 
 _PER_LEVEL = ("channels", "cnn_blocks", "restormer_blocks", "heads", "decoder_blocks")
 #: Ways the fused image is made from the head's weights (see ``mtif.model.network.compose``).
-BLENDS = ("pixel", "pyramid")
+BLENDS = ("pixel", "pyramid", "bands")
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class ModelConfig:
         use_text: False builds the paper's "w/o TG" ablation: no TGVM at all.
         pool_grid: side of the pooled visual grid TGVM attends to.
         blend: how the head's weight map mixes the inputs (``BLENDS``): ``pixel`` per pixel,
-            ``pyramid`` band by band of their Laplacian pyramids (``mtif.model.pyramid``).
+            ``pyramid`` band by band of their Laplacian pyramids (``mtif.model.pyramid``),
+            ``bands`` with a weight map of its own for every band.
     """
 
     channels: tuple[int, int, int] = (32, 64, 128)

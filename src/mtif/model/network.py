@@ -21,13 +21,14 @@ from torch import nn
 
 from mtif.model.config import ModelConfig, get_config
 from mtif.model.layers import TGVM, ResidualConvBlock, RestormerBlock
-from mtif.model.pyramid import pyramid_blend
+from mtif.model.pyramid import PYRAMID_LEVELS, pyramid_blend
 from mtif.model.text_batch import TextBatch
 
 #: The encoder halves the resolution twice, so inputs are padded to a multiple of this.
 SIZE_MULTIPLE = 4
-#: Heads output two weight logits (one per input) and one logit-space correction.
-HEAD_CHANNELS = 3
+#: Heads output two weight logits (one per input) and one logit-space correction; with
+#: ``blend="bands"`` one weight logit per pyramid band and the correction.
+HEAD_CHANNELS = {"pixel": 3, "pyramid": 3, "bands": PYRAMID_LEVELS + 1}
 #: Margin of the blend's squeeze into the open interval the logit needs.
 COMPOSE_EPS = 1e-3
 
@@ -49,11 +50,11 @@ def _resample(c_in: int, c_out: int, down: bool) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, 4 * c_out, 1), nn.PixelShuffle(2))
 
 
-def _aux_head(c_in: int, width: int) -> nn.Sequential:
+def _aux_head(c_in: int, width: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(c_in, width, 3, padding=1),
         nn.LeakyReLU(0.2),
-        nn.Conv2d(width, HEAD_CHANNELS, 3, padding=1),
+        nn.Conv2d(width, c_out, 3, padding=1),
     )
 
 
@@ -91,8 +92,9 @@ class MTIFNet(nn.Module):
             nn.Sequential(*(ResidualConvBlock(ch[i]) for _ in range(cfg.decoder_blocks[i])))
             for i in (2, 1, 0)
         )
-        self.head = nn.Conv2d(ch[0], HEAD_CHANNELS, 3, padding=1)
-        self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels) for i in (0, 1))
+        c_head = HEAD_CHANNELS[cfg.blend]
+        self.head = nn.Conv2d(ch[0], c_head, 3, padding=1)
+        self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels, c_head) for i in (0, 1))
         # Zero-initialised output layers: an untrained network returns the inputs' mean.
         for layer in (self.head, self.aux[0][-1], self.aux[1][-1]):
             nn.init.zeros_(layer.weight)
@@ -178,27 +180,34 @@ class MTIFNet(nn.Module):
 def compose(
     head: torch.Tensor, img_a: torch.Tensor, img_b: torch.Tensor, blend: str = "pixel"
 ) -> torch.Tensor:
-    """The fused image from a head's output ``(B, 3, H, W)``: per-pixel weights over the inputs
-    (softmax of channels 0-1) and a correction added to the blend in logit space (channel 2).
+    """The fused image from a head's output ``(B, HEAD_CHANNELS[blend], H, W)``: weights over
+    the inputs and, in the last channel, a correction added to the blend in logit space.
 
     Fusion is mostly choosing, per pixel, how much of each input to keep (the sharp one, the
     well-exposed one); a weight map expresses that with smooth, low-frequency values, where a
     head that must redraw the image learnt only a sharpened mean in CPU-sized trainings. The
-    correction can still add what no blend has (contrast, brightness). ``blend="pyramid"``
-    mixes the inputs band by band (``pyramid_blend``): where their edges do not coincide
-    (infrared and visible) a per-pixel mix cancels detail, and an infrared network trained
-    with it learnt to copy the infrared image. The blend is squeezed into ``[EPS, 1 - EPS]``
-    by an affine map, not a clamp, so saturated pixels keep a gradient; 8-bit 0 and 255 are
-    still reached exactly after rounding.
+    correction can still add what no blend has (contrast, brightness).
+
+    ``pixel`` and ``pyramid`` take one weight map (softmax of channels 0-1); ``pyramid`` mixes
+    the inputs band by band (``pyramid_blend``) so that detail is not cancelled where the
+    inputs' edges do not coincide. ``bands`` takes one map per band (sigmoid of channels
+    0..PYRAMID_LEVELS-1): infrared and visible networks with a single map learnt to copy the
+    infrared image, whose fine detail wins everywhere, where one map per band can keep the
+    infrared detail over the visible image's brightness. The blend is squeezed into
+    ``[EPS, 1 - EPS]`` by an affine map, not a clamp, so saturated pixels keep a gradient;
+    8-bit 0 and 255 are still reached exactly after rounding.
     """
-    weights = head[:, :2].softmax(dim=1)
-    if blend == "pyramid":
+    if blend == "bands":
         # Ringing at a sharp weight edge can leave [0, 1] by a few percent.
-        blend_img = pyramid_blend(weights[:, :1], img_a, img_b).clamp(0.0, 1.0)
+        blend_img = pyramid_blend(head[:, :-1].sigmoid(), img_a, img_b).clamp(0.0, 1.0)
     else:
-        blend_img = weights[:, :1] * img_a + weights[:, 1:2] * img_b
+        weights = head[:, :2].softmax(dim=1)
+        if blend == "pyramid":
+            blend_img = pyramid_blend(weights[:, :1], img_a, img_b).clamp(0.0, 1.0)
+        else:
+            blend_img = weights[:, :1] * img_a + weights[:, 1:2] * img_b
     squeezed = COMPOSE_EPS + (1 - 2 * COMPOSE_EPS) * blend_img
-    return torch.sigmoid(torch.logit(squeezed) + head[:, 2:3])
+    return torch.sigmoid(torch.logit(squeezed) + head[:, -1:])
 
 
 def _pad(x: torch.Tensor) -> torch.Tensor:

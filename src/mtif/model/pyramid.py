@@ -71,10 +71,22 @@ def pyramid_blend(
 ) -> torch.Tensor:
     """``a`` where ``weight`` is 1, ``b`` where it is 0, blended band by band.
 
-    ``weight`` is ``(B, 1, H, W)`` in ``[0, 1]``; ``a, b`` are ``(B, C, H, W)``. A constant
-    weight gives exactly the per-pixel blend; the result stays within the inputs' range up to
-    the ringing of a sharp weight edge (a few percent).
+    ``weight`` is ``(B, 1, H, W)`` in ``[0, 1]``, one map for every band, or ``(B, levels, H, W)``,
+    a map per band (finest first; the last also weighs the coarse residual): a source can then
+    give one band and the other source another at the same place (infrared detail over visible
+    brightness). ``a, b`` are ``(B, C, H, W)``. A constant weight gives exactly the per-pixel
+    blend; the result stays within the inputs' range up to the ringing of a sharp weight edge
+    (a few percent).
     """
+    if weight.shape[1] not in (1, levels):
+        raise ValueError(f"weight must have 1 or {levels} channels, got {weight.shape[1]}")
     wp = gaussian_pyramid(weight, levels)
     pa, pb = laplacian_pyramid(a, levels), laplacian_pyramid(b, levels)
-    return collapse([w * x + (1 - w) * y for w, x, y in zip(wp, pa, pb, strict=True)])
+    coarsest = weight.shape[1] - 1
+    # Small images have fewer levels: their residual still takes the coarsest map.
+    channels = [min(level, coarsest) for level in range(len(pa) - 1)] + [coarsest]
+    mixed = [
+        wp[level][:, c : c + 1] * x + (1 - wp[level][:, c : c + 1]) * y
+        for level, (c, x, y) in enumerate(zip(channels, pa, pb, strict=True))
+    ]
+    return collapse(mixed)
