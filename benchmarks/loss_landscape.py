@@ -7,7 +7,9 @@ mean, classical fusions, the ground truth where there is one) with the paper's b
 - ``--task mef``: full synthetic brackets from ``runs/data/mef-train`` (every 16th pair, 20);
 - ``--task ivf``: 12 batches of training views of the RoadScene train split
   (``configs/ivf.yaml``), including blends whose weights come from comparing the inputs'
-  smoothed gradients, per pixel and band by band (``mtif.model.pyramid``).
+  smoothed gradients, per pixel and band by band (``mtif.model.pyramid``), and a fusion that
+  takes each detail band from the input with the larger coefficient and the coarse residual
+  from the brighter input (what a weight map per band, ``blend: bands``, can express).
 
     .venv/bin/python benchmarks/loss_landscape.py --task mef
     .venv/bin/python benchmarks/loss_landscape.py --task ivf
@@ -29,10 +31,13 @@ from mtif.engine.training_data import load_training_pairs
 from mtif.io import read_image
 from mtif.losses.functional import base_loss, intensity_target, sobel_magnitude
 from mtif.methods import get_method
-from mtif.model.pyramid import pyramid_blend
+from mtif.model.pyramid import collapse, laplacian_pyramid, pyramid_blend
 
-#: (intensity reference, beta1) pairs scored for every candidate.
-SETTINGS = (("max", 1.0), ("well-exposed", 20.0))
+#: Per task, the (intensity reference, beta1) pairs scored for every candidate.
+SETTINGS = {
+    "mef": (("max", 1.0), ("well-exposed", 20.0)),
+    "ivf": (("max", 1.0), ("max", 30.0)),
+}
 
 
 def _tensor(x: np.ndarray) -> torch.Tensor:
@@ -67,6 +72,14 @@ def _gradient_weights(a: torch.Tensor, b: torch.Tensor, sigma: float = 4.0) -> t
     return torch.sigmoid(torch.from_numpy(100.0 * smooth))
 
 
+def detail_over_brightness(a: torch.Tensor, b: torch.Tensor, levels: int = 4) -> torch.Tensor:
+    """Each detail band from the input whose coefficient is larger, the residual from the
+    brighter one."""
+    pa, pb = laplacian_pyramid(a, levels), laplacian_pyramid(b, levels)
+    bands = [torch.where(x.abs() >= y.abs(), x, y) for x, y in zip(pa[:-1], pb[:-1], strict=True)]
+    return collapse([*bands, torch.maximum(pa[-1], pb[-1])]).clamp(0, 1)
+
+
 def ivf_candidates(batches: int) -> Iterator[tuple[torch.Tensor, ...]]:
     """(infrared, visible, candidates) for training views of the RoadScene train split."""
     config = load_config("configs/ivf.yaml")
@@ -86,6 +99,7 @@ def ivf_candidates(batches: int) -> Iterator[tuple[torch.Tensor, ...]]:
                 "max of the inputs": torch.maximum(a, b),
                 "gradient weights, per-pixel blend": w * a + (1 - w) * b,
                 "gradient weights, pyramid blend": pyramid_blend(w, a, b).clamp(0, 1),
+                "larger detail per band, brighter residual": detail_over_brightness(a, b),
             },
         )
 
@@ -101,14 +115,12 @@ def main() -> None:
     for a, b, candidates in source:
         for name, out in candidates.items():
             row = []
-            for reference, beta1 in SETTINGS:
+            for reference, beta1 in SETTINGS[args.task]:
                 total, pixel, grad = base_loss(out, a, b, beta1, 100.0, "max-gradient", reference)
                 row += [total.item(), pixel.item()]
             scores.setdefault(name, []).append([*row, grad.item()])
-    print(
-        "| output | L_base (max, beta1 1) | pixel | L_base (well-exposed, beta1 20) | pixel "
-        "| gradient term |"
-    )
+    header = " | ".join(f"L_base ({r}, beta1 {b:g}) | pixel" for r, b in SETTINGS[args.task])
+    print(f"| output | {header} | gradient term |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, rows in scores.items():
         mean = np.mean(rows, axis=0)

@@ -128,6 +128,25 @@ def test_batches_carry_the_matching_ground_truth_views(mode):
     torch.testing.assert_close(batch.gt, (batch.a + batch.b) / 2)  # the same crop of all three
 
 
+def test_input_blur_smooths_inputs_by_chance_and_keeps_the_ground_truth():
+    rng = np.random.default_rng(4)
+    a, b = rng.random((64, 64), np.float32), rng.random((64, 64), np.float32)
+    pairs = [prepare_pair("p", a, b, 32, "random", 5, None, gt=a.copy())]
+    kw = dict(seed=1, batch_size=16, patch=32, enrichment="random")
+    plain = draw_batch(pairs, step=0, **kw)
+    always = draw_batch(pairs, step=0, input_blur=1.0, **kw)
+    # Blurring white noise lowers its variance a lot; the ground truth is never blurred.
+    assert (always.a.std(dim=(1, 2, 3)) < 0.5 * plain.a.std(dim=(1, 2, 3))).all()
+    assert (always.b.std(dim=(1, 2, 3)) < 0.5 * plain.b.std(dim=(1, 2, 3))).all()
+    torch.testing.assert_close(always.gt, plain.gt)
+    some = draw_batch(pairs, step=0, input_blur=0.5, **kw)
+    blurred = some.a.std(dim=(1, 2, 3)) < 0.5 * plain.a.std(dim=(1, 2, 3))
+    assert 0 < int(blurred.sum()) < 16
+    torch.testing.assert_close(some.a, draw_batch(pairs, step=0, input_blur=0.5, **kw).a)
+    with pytest.raises(ValueError, match="input_blur"):
+        load_config(None, ["data=x", "input_blur=1.5"])
+
+
 def test_ground_truth_loss_trains_and_needs_a_gt_folder(data, tmp_path):
     refs = {"grad_reference": "ground-truth", "intensity_reference": "ground-truth"}
     out = tmp_path / "gt"

@@ -48,6 +48,10 @@ class TrainConfig:
     loss_weights: dict[str, Any] = field(default_factory=dict)  # e.g. {beta1: 20}; else paper's
     enrichment: str = "saliency"
     n_views: int = 5
+    # Chance that each input of a view is blurred (Gaussian, sigma 1-3 px) before the loss:
+    # teaches a network to pick each input's detail where it has some, not always from the
+    # input that had more in the training set (infrared; see mtif.engine.patches).
+    input_blur: float = 0.0
     describer: str = "offline"
     encoder: str = "minilm"
     text_cache: str = ""  # empty: <data>/.mtif-cache
@@ -80,6 +84,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "patch", "n_views", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.input_blur <= 1.0:
+            raise ValueError(f"input_blur must be within [0, 1], got {self.input_blur}")
         if self.patch % 4:
             raise ValueError(f"patch must be a multiple of 4, got {self.patch}")
 

@@ -4,6 +4,12 @@ A batch depends only on ``(seed, step, rank)``, never on what ran before it, so 
 draws exactly the batches the uninterrupted run would have drawn, with no sampler state to save.
 Views are not flipped or rotated: the pair's descriptions speak of left, right, top and bottom,
 and a flipped crop would contradict its own text.
+
+``input_blur`` blurs each input of a view by chance. RoadScene's infrared frames carry more fine
+detail than their visible frames almost everywhere (sensor grain, foliage), so an infrared
+network trained on them learnt to take fine detail from the infrared input whatever it showed
+and blurred the visible detail of a smooth thermal image. With either input sometimes smooth,
+only looking at both inputs pays. Focus pairs must not use it: blur is their signal.
 """
 
 from __future__ import annotations
@@ -82,6 +88,22 @@ def _view(pair: TrainPair, patch: int, enrichment: str, rng: np.random.Generator
     return tuple(cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in images)
 
 
+#: Range of the Gaussian sigma (pixels) of ``input_blur``.
+INPUT_BLUR_SIGMA = (1.0, 3.0)
+
+
+def _blur_inputs(view: tuple[np.ndarray, ...], chance: float, rng: np.random.Generator):
+    """Each input of the view (not its ground truth) blurred with probability ``chance``."""
+    if chance <= 0:
+        return view
+    inputs = []
+    for x in view[:2]:
+        if rng.random() < chance:
+            x = cv2.GaussianBlur(x, (0, 0), float(rng.uniform(*INPUT_BLUR_SIGMA)))
+        inputs.append(x)
+    return (*inputs, *view[2:])
+
+
 def draw_batch(
     pairs: list[TrainPair],
     *,
@@ -91,11 +113,14 @@ def draw_batch(
     patch: int,
     enrichment: str,
     rank: int = 0,
+    input_blur: float = 0.0,
 ) -> Batch:
-    """The batch of ``step``: views of randomly chosen pairs (see ``Batch``)."""
+    """The batch of ``step``: views of randomly chosen pairs (see ``Batch``), each input blurred
+    with probability ``input_blur``."""
     rng = np.random.default_rng([seed, step, rank])
     chosen = [pairs[int(i)] for i in rng.integers(len(pairs), size=batch_size)]
     views = [_view(pair, patch, enrichment, rng) for pair in chosen]
+    views = [_blur_inputs(v, input_blur, rng) for v in views]
 
     def stack(k: int) -> torch.Tensor:
         return torch.from_numpy(np.stack([v[k] for v in views]))[:, None].float()

@@ -85,6 +85,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
             patch=config.patch,
             enrichment=config.enrichment,
             rank=ctx.rank,
+            input_blur=config.input_blur,
         )
         a, b = batch.a.to(ctx.device), batch.b.to(ctx.device)
         text = batch.text.to(ctx.device) if batch.text is not None else None
