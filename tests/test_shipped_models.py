@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
-from fuse_data import stack
+from fuse_data import ir_visible, night_pair, stack
 from mtif.fusion import fuse_images
+from mtif.fusion.colour import luma
 from mtif.methods import available_methods, get_method
 from mtif.metrics import evaluate
 from mtif.model import load_model
 from mtif.weights import shipped_checkpoint
 
-TASKS = ("mef", "mff")  # no infrared network ships yet (docs/RESULTS.md)
+TASKS = ("mef", "mff", "ivf")
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -30,7 +32,7 @@ def test_checkpoint_ships_and_is_the_default(task: str) -> None:
     model = load_model(path)
     assert model.config.use_text and model.config.text_dim == 384  # offline + MiniLM
     assert f"mtif-{task}" in available_methods()
-    inputs = list(stack(task).inputs)
+    inputs = list(ir_visible()) if task == "ivf" else list(stack(task).inputs)
     result = fuse_images(inputs, task=task)
     assert result.method.startswith("network"), result.method
 
@@ -55,3 +57,23 @@ def test_exposure_model_reconstructs_the_scene_with_more_detail_than_mertens() -
     assert net["PSNR_gt"] > mertens["PSNR_gt"] + 3.0
     for key in ("SF", "VIF", "Qabf"):
         assert net[key] > mertens[key], key
+
+
+def _detail(y: np.ndarray) -> np.ndarray:
+    return y - cv2.GaussianBlur(y, (0, 0), 3)
+
+
+def test_infrared_model_shows_a_warm_object_in_the_dark_and_keeps_visible_detail() -> None:
+    pair = night_pair(256)
+    fused = luma(fuse_images([pair.infrared, pair.visible], task="ivf").image)
+    vis = luma(pair.visible)
+    background = pair.dark & ~pair.warm
+
+    def contrast(y: np.ndarray) -> float:  # the warm object against the rest of the dark corner
+        return float(y[pair.warm].mean() - y[background].mean())
+
+    # measured: 0.50 (the infrared image's own 0.46, Laplacian pyramid 0.37; visible: 0.00)
+    assert contrast(fused) > 0.8 * contrast(pair.infrared)
+    lit = ~pair.dark
+    detail = float(np.corrcoef(_detail(fused)[lit], _detail(vis)[lit])[0, 1])
+    assert detail > 0.95  # measured: 0.995
