@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import cv2
 import numpy as np
 from skimage import data
 
-from mtif.data.synthetic import SyntheticStack, make_stack
+from mtif.data.synthetic import NightScene, SyntheticStack, make_stack, night_scene
 
 
 def photo(size: int = 192) -> np.ndarray:
@@ -34,26 +32,6 @@ def ir_visible(size: int = 192) -> tuple[np.ndarray, np.ndarray]:
     return heat, photo(size)
 
 
-class NightPair(NamedTuple):
-    """A stand-in infrared + visible pair with a known answer (see ``night_pair``)."""
-
-    infrared: np.ndarray
-    visible: np.ndarray
-    warm: np.ndarray  # the warm object, seen only in the infrared image
-    dark: np.ndarray  # the corner that is dark in visible light
-
-
-def night_pair(size: int = 256) -> NightPair:
-    """A warm object in a corner too dark to see in visible light: the infrared image is the
-    photo's inverted, softened luma (edges where the visible edges are, as a thermal camera's)
-    plus a hot ellipse in that corner."""
-    visible = photo(size)
-    y = cv2.cvtColor(visible, cv2.COLOR_RGB2GRAY)
-    infrared = 0.25 + 0.35 * cv2.GaussianBlur(1 - y, (0, 0), 1.5)
-    dark = np.zeros((size, size), bool)
-    dark[size // 2 :, : size // 2] = True
-    visible[dark] *= 0.08
-    warm = np.zeros((size, size), np.uint8)
-    cv2.ellipse(warm, (size // 4, 3 * size // 4), (size // 16, size // 8), 0, 0, 360, 1, -1)
-    infrared[warm > 0] = 0.9
-    return NightPair(infrared.astype(np.float32), visible, warm > 0, dark)
+def night_pair(size: int = 256) -> NightScene:
+    """A warm object in a corner too dark to see in visible light (``night_scene``)."""
+    return night_scene(photo(size))

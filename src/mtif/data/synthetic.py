@@ -11,6 +11,9 @@ from well-exposed, all-in-focus photos. The photo itself is the ground truth.
   layer sharp and the rest blurred with a disk (lens-like) point spread function whose radius
   grows with the distance in depth, with soft transitions at layer boundaries.
 
+* Infrared + visible (``night_scene``, for the demo and tests; no ground truth): a warm object
+  in a corner too dark to see in visible light.
+
 Everything is deterministic given a ``numpy.random.Generator``.
 """
 
@@ -135,6 +138,33 @@ def make_stack(
     if task == "mff":
         return focus_stack(photo, rng, n_inputs)
     raise ValueError(f"task must be 'mef' or 'mff', got {task!r}")
+
+
+@dataclass(frozen=True)
+class NightScene:
+    """A stand-in infrared + visible pair whose answer is known (see ``night_scene``)."""
+
+    infrared: np.ndarray  # grey (H, W)
+    visible: np.ndarray  # RGB (H, W, 3)
+    warm: np.ndarray  # bool mask of the warm object, seen only in the infrared image
+    dark: np.ndarray  # bool mask of the corner that is dark in visible light
+
+
+def night_scene(photo: np.ndarray) -> NightScene:
+    """The photo with its lower-left quarter darkened to 8 %, and an infrared image: the photo's
+    inverted, softened luma (edges where the visible edges are, as a thermal camera's) plus a
+    hot ellipse in that corner."""
+    h, w = photo.shape[:2]
+    visible = photo.astype(np.float32).copy()
+    luma = cv2.cvtColor(visible, cv2.COLOR_RGB2GRAY) if visible.ndim == 3 else visible
+    infrared = 0.25 + 0.35 * cv2.GaussianBlur(1 - luma, (0, 0), 1.5)
+    dark = np.zeros((h, w), bool)
+    dark[h // 2 :, : w // 2] = True
+    visible[dark] *= 0.08
+    warm = np.zeros((h, w), np.uint8)
+    cv2.ellipse(warm, (w // 4, 3 * h // 4), (w // 16, h // 8), 0, 0, 360, 1, -1)
+    infrared[warm > 0] = 0.9
+    return NightScene(infrared.astype(np.float32), visible, warm > 0, dark)
 
 
 def list_photos(folders: list[Path]) -> list[Path]:
