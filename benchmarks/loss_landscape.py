@@ -28,7 +28,7 @@ import torch
 from mtif.engine.config import load_config
 from mtif.engine.patches import draw_batch
 from mtif.engine.training_data import load_training_pairs
-from mtif.io import read_image
+from mtif.io import read_image, to_grey
 from mtif.losses.functional import base_loss, intensity_target, sobel_magnitude
 from mtif.methods import get_method
 from mtif.model.pyramid import collapse, laplacian_pyramid, pyramid_blend
@@ -50,7 +50,7 @@ def mef_candidates(data: Path, every: int, count: int) -> Iterator[tuple[torch.T
     for name in sorted(p.name for p in (data / "A").iterdir())[::every][:count]:
         a, b, gt = (_tensor(read_image(data / d / name, grey=True)) for d in ("A", "B", "GT"))
         colour = mertens.fuse([read_image(data / d / name) for d in ("A", "B")])
-        grey = cv2.cvtColor(np.clip(colour, 0, 1).astype(np.float32), cv2.COLOR_RGB2GRAY)
+        grey = to_grey(np.clip(colour, 0, 1).astype(np.float32))
         yield (
             a,
             b,

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from mtif.io import IMAGE_EXTENSIONS, read_image, write_image
+from mtif.io import IMAGE_EXTENSIONS, read_image, to_grey, write_image
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,7 @@ def night_scene(photo: np.ndarray) -> NightScene:
     hot ellipse in that corner."""
     h, w = photo.shape[:2]
     visible = photo.astype(np.float32).copy()
-    luma = cv2.cvtColor(visible, cv2.COLOR_RGB2GRAY) if visible.ndim == 3 else visible
-    infrared = 0.25 + 0.35 * cv2.GaussianBlur(1 - luma, (0, 0), 1.5)
+    infrared = 0.25 + 0.35 * cv2.GaussianBlur(1 - to_grey(visible), (0, 0), 1.5)
     dark = np.zeros((h, w), bool)
     dark[h // 2 :, : w // 2] = True
     visible[dark] *= 0.08
