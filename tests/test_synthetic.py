@@ -85,3 +85,36 @@ def test_synthesise_folder_resumes(tmp_path, photo):
     assert sorted(p.name for p in (out / "B").iterdir()) == names
     with pytest.raises(ValueError, match="no photos"):
         list_photos([out])  # only sub-folders inside
+
+
+def _tile_gains(shot: np.ndarray, gt: np.ndarray, tiles: int = 4) -> np.ndarray:
+    # log2 of each tile's brightness in the shot over the ground truth's: one value per tile
+    # when the whole scene is lit alike, spread out when it is lit unevenly.
+    h, w = gt.shape[:2]
+    gains = []
+    for i in range(tiles):
+        for j in range(tiles):
+            rows = slice(i * h // tiles, (i + 1) * h // tiles)
+            cols = slice(j * w // tiles, (j + 1) * w // tiles)
+            gains.append(np.log2(shot[rows, cols].mean() / gt[rows, cols].mean()))
+    return np.array(gains)
+
+
+def test_hdr_stops_light_the_scene_unevenly(photo):
+    even = make_stack(photo, "mef", np.random.default_rng(5))
+    uneven = make_stack(photo, "mef", np.random.default_rng(5), hdr_stops=8.0)
+    np.testing.assert_array_equal(even.gt, uneven.gt)  # the target stays the evenly lit photo
+    assert _tile_gains(uneven.inputs[0], photo).std() > 2 * _tile_gains(even.inputs[0], photo).std()
+    means = [float(x.mean()) for x in uneven.inputs]
+    assert means == sorted(means)
+    with pytest.raises(ValueError, match="hdr_stops"):
+        make_stack(photo, "mff", np.random.default_rng(0), hdr_stops=2.0)
+    with pytest.raises(ValueError, match="hdr_stops"):
+        make_stack(photo, "mef", np.random.default_rng(0), hdr_stops=-1.0)
+
+
+def test_synth_cli_refuses_hdr_stops_for_focus(tmp_path, capsys):
+    from mtif.cli.main import main
+
+    assert main(["synth", str(tmp_path), "--task", "mff", "--hdr-stops", "2", "--out", "x"]) == 2
+    assert "--hdr-stops" in capsys.readouterr().err

@@ -21,11 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output data-set folder")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--inputs", type=int, default=2, help="images per stack (default 2)")
+    p.add_argument(
+        "--hdr-stops",
+        type=float,
+        default=0.0,
+        help="exposure only: light each scene unevenly by a smooth field spanning up to this "
+        "many stops (a range no 8-bit photo holds); the ground truth stays the photo (default 0)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.hdr_stops and args.task != "mef":
+        raise ValueError("--hdr-stops applies to exposure brackets (--task mef) only")
     photos = list_photos(args.photos)
     made = synthesise_folder(
         photos,
@@ -33,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         seed=args.seed,
         n_inputs=args.inputs,
+        hdr_stops=args.hdr_stops,
         progress=not args.no_progress,
     )
     print(f"{made} new stacks, {len(photos)} in all, in {args.out}")

@@ -7,6 +7,10 @@ from well-exposed, all-in-focus photos. The photo itself is the ground truth.
   bracket's exposure values, given shot and read noise, clipped by the sensor, passed back
   through a (randomly perturbed) response curve and quantised to 8 bits. Shadows of the short
   exposure drown in noise and quantisation; highlights of the long one clip.
+  With ``hdr_stops`` the scene is also lit unevenly: a smooth random illumination field spans up
+  to that many stops, a dynamic range that no 8-bit photo holds (real brackets are taken of such
+  scenes), while the ground truth stays the evenly lit photo. A network trained on these learns to
+  compress the range region by region, as exposure fusion does, not to copy one exposure's tones.
 * Focus: a smooth random depth map is split into as many layers as inputs; each input keeps its
   layer sharp and the rest blurred with a disk (lens-like) point spread function whose radius
   grows with the distance in depth, with soft transitions at layer boundaries.
@@ -54,21 +58,28 @@ def _quantise8(x: np.ndarray) -> np.ndarray:
 
 
 def exposure_bracket(
-    photo: np.ndarray, rng: np.random.Generator, n_inputs: int = 2
+    photo: np.ndarray, rng: np.random.Generator, n_inputs: int = 2, hdr_stops: float = 0.0
 ) -> SyntheticStack:
     """An ``n_inputs``-shot exposure bracket of ``photo`` (float ``[0, 1]``, grey or RGB).
 
     The darkest shot is 2-4 stops under, the brightest 1.5-3 stops over, the rest evenly
-    between them in EV.
+    between them in EV. ``hdr_stops > 0`` lights the scene by a smooth field spanning a random
+    0..``hdr_stops`` stops, centred on the photo's exposure; the ground truth is the photo.
     """
     if n_inputs < 2:
         raise ValueError(f"a bracket needs at least 2 exposures, got {n_inputs}")
+    if hdr_stops < 0:
+        raise ValueError(f"hdr_stops must be at least 0, got {hdr_stops}")
     photo = np.asarray(photo, dtype=np.float32)
     gamma = rng.uniform(1.8, 2.6)
     toe = rng.uniform(0.0, 0.3)
     radiance = _inverse_response(photo, gamma)
     evs = np.linspace(-rng.uniform(2.0, 4.0), rng.uniform(1.5, 3.0), n_inputs)
     shot, read = rng.uniform(1e-4, 1e-3), rng.uniform(1e-4, 2e-3)
+    if hdr_stops > 0:  # drawn only here, so brackets without it stay as they always were
+        span = rng.uniform(0.0, hdr_stops)
+        lighting = span * (_smooth_field(photo.shape[:2], rng) - 0.5)
+        radiance = radiance * np.exp2(lighting if photo.ndim == 2 else lighting[..., None])
     shots = []
     for ev in evs:
         signal = radiance * np.float32(2.0**ev)
@@ -130,11 +141,17 @@ def focus_stack(photo: np.ndarray, rng: np.random.Generator, n_inputs: int = 2) 
 
 
 def make_stack(
-    photo: np.ndarray, task: str, rng: np.random.Generator, n_inputs: int = 2
+    photo: np.ndarray,
+    task: str,
+    rng: np.random.Generator,
+    n_inputs: int = 2,
+    hdr_stops: float = 0.0,
 ) -> SyntheticStack:
-    """A synthetic stack for ``task`` (``"mef"`` or ``"mff"``)."""
+    """A synthetic stack for ``task`` (``"mef"`` or ``"mff"``); ``hdr_stops`` is for ``"mef"``."""
     if task == "mef":
-        return exposure_bracket(photo, rng, n_inputs)
+        return exposure_bracket(photo, rng, n_inputs, hdr_stops)
+    if hdr_stops:
+        raise ValueError("hdr_stops lights an exposure bracket's scene; it has no focus meaning")
     if task == "mff":
         return focus_stack(photo, rng, n_inputs)
     raise ValueError(f"task must be 'mef' or 'mff', got {task!r}")
@@ -192,6 +209,7 @@ def synthesise_folder(
     *,
     seed: int = 0,
     n_inputs: int = 2,
+    hdr_stops: float = 0.0,
     progress: bool = True,
 ) -> int:
     """Write one synthetic stack per photo as a data set ``out_dir/{A,B,...,GT}/<name>.png``.
@@ -205,7 +223,8 @@ def synthesise_folder(
         targets = [out_dir / folder / name for folder in folders]
         if all(t.exists() for t in targets):
             continue
-        stack = make_stack(read_image(photo), task, photo_seed(seed, photo), n_inputs)
+        rng = photo_seed(seed, photo)
+        stack = make_stack(read_image(photo), task, rng, n_inputs, hdr_stops)
         # GT last: its presence marks a complete stack.
         for target, img in zip(targets, (*stack.inputs, stack.gt), strict=True):
             write_image(target, img, overwrite=True)
