@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mtif.fusion.align import RigidTransform, align_images
-from mtif.fusion.colour import luma, recolour
+from mtif.fusion.colour import luma, recolour, recolour_from_sources
 from mtif.fusion.detect import detect_task
 from mtif.fusion.inputs import (
     DEFAULT_MAX_MEGAPIXELS,
@@ -155,7 +155,9 @@ def fuse_images(
     if use_network:
         model, label = _network_model(checkpoint, task)
         fuser = NetworkFuser(model, text=_text_source(model, text), tile=tile_size, overlap=overlap)
-        fused = recolour(fuser.fuse(imgs), imgs)
+        # A focus network keeps, pixel by pixel, one input: its colours come back as they were.
+        colour = recolour_from_sources if task == "mff" else recolour
+        fused = colour(fuser.fuse(imgs), imgs)
         windows = fuser.windows
     else:
         from mtif.methods import get_method

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from mtif.io import to_grey
@@ -47,11 +48,22 @@ def chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
-    """Inverse of (``to_grey``, ``chroma``): ``(H, W, 3)`` RGB float32 clipped to ``[0, 1]``."""
+    """Inverse of (``to_grey``, ``chroma``): ``(H, W, 3)`` RGB float32 in ``[0, 1]``.
+
+    A colour outside the RGB cube is desaturated towards its grey ``(y, y, y)`` until it fits,
+    rather than clipped channel by channel: clipping changes the luma (a bright saturated red
+    loses brightness, and the edges the network made with it), desaturating keeps it exactly.
+    """
+    y = np.clip(y, 0.0, 1.0)
     r = y + _KR * (cr - 0.5)
     b = y + _KB * (cb - 0.5)
     g = (y - 0.299 * r - 0.114 * b) / 0.587
-    return np.clip(np.stack([r, g, b], axis=-1), 0.0, 1.0).astype(np.float32)
+    rgb = np.stack([r, g, b], axis=-1)
+    offset = rgb - y[..., None]  # sums to 0 in luma, so any scale of it keeps y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(offset > 0, (1.0 - y[..., None]) / offset, -y[..., None] / offset)
+    scale = np.clip(np.nan_to_num(room, nan=1.0, posinf=1.0).min(axis=-1), 0.0, 1.0)
+    return np.clip(y[..., None] + scale[..., None] * offset, 0.0, 1.0).astype(np.float32)
 
 
 def blend_chroma(cs: Sequence[np.ndarray]) -> np.ndarray:
@@ -83,6 +95,41 @@ def recolour(fused_luma: np.ndarray, images: Sequence[np.ndarray]) -> np.ndarray
         cb = blend_chroma([p[0] for p in planes])
         cr = blend_chroma([p[1] for p in planes])
         out[rows] = ycbcr_to_rgb(fused_luma[rows], cb, cr)
+    return out
+
+
+def recolour_from_sources(
+    fused_luma: np.ndarray, images: Sequence[np.ndarray], radius: int = 2
+) -> np.ndarray:
+    """Colour image taking each pixel from the input whose luma the fused luma follows there.
+
+    For focus fusion, where the fused image is, pixel by pixel, one of the inputs: the input
+    ``k`` with the least ``(Y_fused - Y_k)^2`` summed over a ``(2 radius + 1)^2`` window gives
+    the pixel's RGB, shifted equally in R, G and B by ``Y_fused - Y_k`` so that the luma is the
+    fused one. Where the network kept an input, its pixels come back bit for bit after 8-bit
+    rounding; chroma blending (``recolour``) re-mixes colours there and the rounding of the
+    re-mixed channels adds noise to the luma, which costs Qabf and VIF (docs/RESULTS.md).
+    Falls back to ``recolour`` when an input is grey.
+    """
+    if any(is_grey(im) for im in images):
+        return recolour(fused_luma, images)
+    h, w = fused_luma.shape
+    out = np.empty((h, w, 3), np.float32)
+    size = (2 * radius + 1, 2 * radius + 1)
+    for top in range(0, h, _STRIP):
+        # A halo of `radius` rows so that the window sums do not see the strip's edge.
+        lo, hi = max(0, top - radius), min(h, top + _STRIP + radius)
+        rows = slice(top - lo, min(h, top + _STRIP) - lo)
+        y = fused_luma[lo:hi]
+        lumas = [to_grey(im[lo:hi]) for im in images]
+        cost = [cv2.boxFilter((y - yk) ** 2, -1, size, normalize=False) for yk in lumas]
+        best = np.argmin(np.stack(cost), axis=0)[rows]
+        strip = out[top : top + best.shape[0]]
+        for k, im in enumerate(images):
+            pick = best == k
+            shift = (y - lumas[k])[rows][pick]
+            strip[pick] = im[lo:hi][rows][pick] + shift[:, None]
+        np.clip(strip, 0.0, 1.0, out=strip)
     return out
 
 
