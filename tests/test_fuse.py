@@ -10,7 +10,7 @@ import mtif
 from fuse_data import ir_visible, photo, stack
 from model_helpers import awake_model
 from mtif.fusion import api, detect_task, fuse_images
-from mtif.fusion.colour import chroma, recolour
+from mtif.fusion.colour import chroma, recolour, recolour_from_sources, ycbcr_to_rgb
 from mtif.fusion.network import NetworkFuser, tree_reduce
 from mtif.io import read_image, to_grey
 from mtif.methods import get_method
@@ -63,6 +63,35 @@ def test_chroma_blend_matches_hand_computed_weights():
     np.testing.assert_allclose(to_grey(out), y, atol=1e-5)  # luma is the fused luma
 
 
+def test_out_of_gamut_colour_is_desaturated_not_clipped():
+    # A saturated red made brighter than any red of that saturation can be: clipping R would
+    # lose luma; desaturating towards grey keeps it and keeps red the strongest channel.
+    red = np.full((4, 4, 3), (0.9, 0.1, 0.1), np.float32)
+    cb, cr = chroma(red)
+    y = np.full((4, 4), 0.8, np.float32)
+    out = ycbcr_to_rgb(y, cb, cr)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    np.testing.assert_allclose(to_grey(out), y, atol=1e-6)
+    assert out[0, 0, 0] == pytest.approx(1.0) and out[0, 0, 1] > out[0, 0, 2] - 1e-6
+    inside = ycbcr_to_rgb(to_grey(red), cb, cr)  # a colour that fits is returned as it was
+    np.testing.assert_allclose(inside, red, atol=1e-5)
+
+
+def test_focus_colour_comes_from_the_input_kept():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.1, 0.9, (32, 40, 3)).astype(np.float32)
+    b = rng.uniform(0.1, 0.9, (32, 40, 3)).astype(np.float32)
+    fused_luma = np.concatenate([to_grey(a)[:, :20], to_grey(b)[:, 20:]], axis=1)
+    out = recolour_from_sources(fused_luma, [a, b])
+    np.testing.assert_allclose(out[:, :18], a[:, :18], atol=1e-6)  # 2 px from the seam
+    np.testing.assert_allclose(out[:, 22:], b[:, 22:], atol=1e-6)
+    np.testing.assert_allclose(to_grey(out), fused_luma, atol=1e-5)  # everywhere, seam included
+    grey = to_grey(b)  # a grey input has no colour to give: chroma blending, as elsewhere
+    np.testing.assert_array_equal(
+        recolour_from_sources(fused_luma, [a, grey]), recolour(fused_luma, [a, grey])
+    )
+
+
 def test_ir_visible_keeps_the_visible_chroma():
     ir, vis = ir_visible()
     fused = fuse_images([ir, vis], task="ivf").image
@@ -72,14 +101,14 @@ def test_ir_visible_keeps_the_visible_chroma():
         np.testing.assert_allclose(got[ok], want[ok], atol=2e-3)
 
 
-def test_network_path_colour_output_luma_is_the_network_output():
-    s = stack("mef")
+@pytest.mark.parametrize("task", ["mef", "mff"])
+def test_network_path_colour_output_luma_is_the_network_output(task):
+    s = stack(task)
     model = _net()
-    result = fuse_images(list(s.inputs), method="network", checkpoint=model)
+    result = fuse_images(list(s.inputs), task=task, method="network", checkpoint=model)
     assert result.image.shape == s.inputs[0].shape and result.method.startswith("network")
     luma = NetworkFuser(model).fuse_pair(to_grey(s.inputs[0]), to_grey(s.inputs[1]))
-    ok = (result.image > 0.01).all(axis=2) & (result.image < 0.99).all(axis=2)
-    np.testing.assert_allclose(to_grey(result.image)[ok], luma[ok], atol=1e-4)
+    np.testing.assert_allclose(to_grey(result.image), luma, atol=1e-4)
 
 
 def test_missing_checkpoint_is_a_clear_error(monkeypatch):

@@ -1,4 +1,5 @@
-"""Colour around a luma-only fusion: YCbCr split, chroma blending, recombination.
+"""Colour around a luma-only fusion: YCbCr split, chroma blending, recombination that keeps
+the fused luma exactly (out-of-gamut colours are desaturated, not clipped).
 
 The network fuses luma only, the field's usual practice. Chroma is blended per channel with weights
 ``|C - 0.5|``, so the more saturated input wins; clipped highlights and crushed shadows are
@@ -54,16 +55,21 @@ def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
     rather than clipped channel by channel: clipping changes the luma (a bright saturated red
     loses brightness, and the edges the network made with it), desaturating keeps it exactly.
     """
-    y = np.clip(y, 0.0, 1.0)
-    r = y + _KR * (cr - 0.5)
-    b = y + _KB * (cb - 0.5)
-    g = (y - 0.299 * r - 0.114 * b) / 0.587
-    rgb = np.stack([r, g, b], axis=-1)
-    offset = rgb - y[..., None]  # sums to 0 in luma, so any scale of it keeps y
+    r = _KR * (cr - 0.5)
+    b = _KB * (cb - 0.5)
+    g = (-0.299 * r - 0.114 * b) / 0.587
+    return with_luma(y, np.stack([r, g, b], axis=-1))
+
+
+def with_luma(y: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """``(y, y, y) + s * offset`` for an ``(H, W, 3)`` colour ``offset`` of zero luma, with the
+    largest ``s <= 1`` per pixel that stays in the RGB cube: luma ``y`` exactly, colour as
+    saturated as it fits."""
+    y = np.clip(y, 0.0, 1.0)[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        room = np.where(offset > 0, (1.0 - y[..., None]) / offset, -y[..., None] / offset)
+        room = np.where(offset > 0, (1.0 - y) / offset, -y / offset)
     scale = np.clip(np.nan_to_num(room, nan=1.0, posinf=1.0).min(axis=-1), 0.0, 1.0)
-    return np.clip(y[..., None] + scale[..., None] * offset, 0.0, 1.0).astype(np.float32)
+    return np.clip(y + scale[..., None] * offset, 0.0, 1.0).astype(np.float32)
 
 
 def blend_chroma(cs: Sequence[np.ndarray]) -> np.ndarray:
@@ -105,10 +111,11 @@ def recolour_from_sources(
 
     For focus fusion, where the fused image is, pixel by pixel, one of the inputs: the input
     ``k`` with the least ``(Y_fused - Y_k)^2`` summed over a ``(2 radius + 1)^2`` window gives
-    the pixel's RGB, shifted equally in R, G and B by ``Y_fused - Y_k`` so that the luma is the
-    fused one. Where the network kept an input, its pixels come back bit for bit after 8-bit
-    rounding; chroma blending (``recolour``) re-mixes colours there and the rounding of the
-    re-mixed channels adds noise to the luma, which costs Qabf and VIF (docs/RESULTS.md).
+    the pixel's colour (``with_luma``: its RGB shifted equally in R, G and B by
+    ``Y_fused - Y_k``, desaturated only where that leaves the RGB cube). Where the network
+    kept an input, its pixels come back bit for bit after 8-bit rounding; chroma blending
+    (``recolour``) re-mixes colours there and the rounding of the re-mixed channels adds noise
+    to the luma, which costs Qabf and VIF (docs/RESULTS.md).
     Falls back to ``recolour`` when an input is grey.
     """
     if any(is_grey(im) for im in images):
@@ -124,12 +131,11 @@ def recolour_from_sources(
         lumas = [to_grey(im[lo:hi]) for im in images]
         cost = [cv2.boxFilter((y - yk) ** 2, -1, size, normalize=False) for yk in lumas]
         best = np.argmin(np.stack(cost), axis=0)[rows]
-        strip = out[top : top + best.shape[0]]
+        offset = np.empty((*best.shape, 3), np.float32)
         for k, im in enumerate(images):
             pick = best == k
-            shift = (y - lumas[k])[rows][pick]
-            strip[pick] = im[lo:hi][rows][pick] + shift[:, None]
-        np.clip(strip, 0.0, 1.0, out=strip)
+            offset[pick] = im[lo:hi][rows][pick] - lumas[k][rows][pick][:, None]
+        out[top : top + best.shape[0]] = with_luma(y[rows], offset)
     return out
 
 
