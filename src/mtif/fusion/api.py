@@ -5,8 +5,9 @@ wins; a ``checkpoint`` means the network; otherwise the checkpoint shipped for t
 (``mtif/weights/mtif-<task>.safetensors``) if there is one, else the best classical method
 for the task (``CLASSICAL_DEFAULTS``). The result says which was used.
 
-Colour: the network, and every method on infrared + visible pairs, fuses luma; chroma comes
-from the colour inputs (``fusion.colour``). Classical methods for exposure and focus series
+Colour: the network, and every method on infrared + visible pairs, fuses luma; colour comes
+from the colour inputs (``fusion.colour``: a focus network's pixels from the input it kept,
+otherwise blended chroma), the fused luma kept exactly. Classical methods for exposure and focus series
 are colour methods and get the RGB images.
 
 Size: the network fuses images larger than one tile (``tile_size`` squared pixels) by

@@ -14,7 +14,8 @@ from mtif.fusion.api import fuse_images
 @dataclass(frozen=True)
 class NetworkMethod:
     """Fuses with a network checkpoint (``None``: the one shipped for ``task``), colour and
-    size handled as ``mtif fuse`` does: luma by the network, chroma blended, tiles when large."""
+    size handled as ``mtif fuse`` does: luma by the network, colour from the inputs (see
+    ``mtif.fusion.colour``), tiles when large."""
 
     name: str
     task: str
