@@ -7,8 +7,8 @@ for the task (``CLASSICAL_DEFAULTS``). The result says which was used.
 
 Colour: the network, and every method on infrared + visible pairs, fuses luma; colour comes
 from the colour inputs (``fusion.colour``: a focus network's pixels from the input it kept,
-otherwise blended chroma), the fused luma kept exactly. Classical methods for exposure and focus series
-are colour methods and get the RGB images.
+otherwise blended chroma), the fused luma kept exactly. Classical methods for exposure and
+focus series are colour methods and get the RGB images.
 
 Size: the network fuses images larger than one tile (``tile_size`` squared pixels) by
 overlapping tiles (constant memory per tile). Classical methods are global (their pyramids
