@@ -26,6 +26,9 @@ from mtif.io import to_grey
 _KB, _KR = 1.772, 1.402
 _STRIP = 256  # rows per strip: bounds the temporaries to a few strips of the image
 _EPS = 1e-4  # keeps the weights' sum positive where every input is grey (weights all 0)
+# Window sum of squared luma differences below which an input counts as matching: 25 pixels
+# 1/5 of an 8-bit level off.
+_MATCH_EPS = 25 * (0.2 / 255) ** 2
 
 
 def is_grey(img: np.ndarray, tol: float = 1.0 / 512) -> bool:
@@ -111,8 +114,9 @@ def recolour_from_sources(
 
     For focus fusion, where the fused image is, pixel by pixel, one of the inputs: the input
     ``k`` with the least ``(Y_fused - Y_k)^2`` summed over a ``(2 radius + 1)^2`` window gives
-    the pixel's colour (``with_luma``: its RGB shifted equally in R, G and B by
-    ``Y_fused - Y_k``, desaturated only where that leaves the RGB cube). Where the network
+    the pixel's colour: its RGB shifted equally in R, G and B by ``Y_fused - Y_k`` and
+    desaturated only where that leaves the RGB cube (``with_luma``). Inputs are weighted by the
+    inverse square of that sum, so the best match gives nearly all of the colour. Where the network
     kept an input, its pixels come back bit for bit after 8-bit rounding; chroma blending
     (``recolour``) re-mixes colours there and the rounding of the re-mixed channels adds noise
     to the luma, which costs Qabf and VIF (docs/RESULTS.md).
@@ -130,12 +134,15 @@ def recolour_from_sources(
         y = fused_luma[lo:hi]
         lumas = [to_grey(im[lo:hi]) for im in images]
         cost = [cv2.boxFilter((y - yk) ** 2, -1, size, normalize=False) for yk in lumas]
-        best = np.argmin(np.stack(cost), axis=0)[rows]
-        offset = np.empty((*best.shape, 3), np.float32)
-        for k, im in enumerate(images):
-            pick = best == k
-            offset[pick] = im[lo:hi][rows][pick] - lumas[k][rows][pick][:, None]
-        out[top : top + best.shape[0]] = with_luma(y[rows], offset)
+        # Inverse-square weights: all but 1 where one input matches far better than the others
+        # (its pixels come back exactly); an even mix where none does (flat areas, where the
+        # inputs' colours agree anyway), and no jumps between the two.
+        weights = [1.0 / (c[rows] + _MATCH_EPS) ** 2 for c in cost]
+        total = np.sum(weights, axis=0)
+        offset = np.zeros((*total.shape, 3), np.float32)
+        for wk, yk, im in zip(weights, lumas, images, strict=True):
+            offset += (wk / total)[..., None] * (im[lo:hi][rows] - yk[rows][..., None])
+        out[top : top + total.shape[0]] = with_luma(y[rows], offset)
     return out
 
 
