@@ -10,7 +10,13 @@ import mtif
 from fuse_data import ir_visible, photo, stack
 from model_helpers import awake_model
 from mtif.fusion import api, detect_task, fuse_images
-from mtif.fusion.colour import chroma, recolour, recolour_from_sources, ycbcr_to_rgb
+from mtif.fusion.colour import (
+    chroma,
+    recolour,
+    recolour_from_sources,
+    with_luma,
+    ycbcr_to_rgb,
+)
 from mtif.fusion.network import NetworkFuser, tree_reduce
 from mtif.io import read_image, to_grey
 from mtif.methods import get_method
@@ -75,6 +81,9 @@ def test_out_of_gamut_colour_is_desaturated_not_clipped():
     assert out[0, 0, 0] == pytest.approx(1.0) and out[0, 0, 1] > out[0, 0, 2] - 1e-6
     inside = ycbcr_to_rgb(to_grey(red), cb, cr)  # a colour that fits is returned as it was
     np.testing.assert_allclose(inside, red, atol=1e-5)
+    # A channel already on its grey constrains nothing: the colour stays as saturated as it was.
+    offset = np.array([[[0.1, 0.0, -0.1 * 0.299 / 0.114]]], np.float32)
+    np.testing.assert_allclose(with_luma(np.full((1, 1), 0.5, np.float32), offset), 0.5 + offset)
 
 
 def test_focus_colour_comes_from_the_input_kept():

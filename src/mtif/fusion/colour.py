@@ -70,8 +70,9 @@ def with_luma(y: np.ndarray, offset: np.ndarray) -> np.ndarray:
     saturated as it fits."""
     y = np.clip(y, 0.0, 1.0)[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        room = np.where(offset > 0, (1.0 - y) / offset, -y / offset)
-    scale = np.clip(np.nan_to_num(room, nan=1.0, posinf=1.0).min(axis=-1), 0.0, 1.0)
+        # How far each channel may go before leaving [0, 1]; a channel on its grey, none.
+        room = np.where(offset > 0, (1.0 - y) / offset, np.where(offset < 0, -y / offset, np.inf))
+    scale = np.clip(room.min(axis=-1), 0.0, 1.0)
     return np.clip(y + scale[..., None] * offset, 0.0, 1.0).astype(np.float32)
 
 
