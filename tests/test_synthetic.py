@@ -19,11 +19,13 @@ def _sharpness(img: np.ndarray) -> np.ndarray:
     return np.abs(np.diff(g, axis=1))[:-1] + np.abs(np.diff(g, axis=0))[:, :-1]
 
 
-@pytest.mark.parametrize("task", ["mef", "mff"])
-def test_deterministic_by_seed(photo, task):
-    a = make_stack(photo, task, np.random.default_rng(3))
-    b = make_stack(photo, task, np.random.default_rng(3))
-    c = make_stack(photo, task, np.random.default_rng(4))
+@pytest.mark.parametrize(
+    ("task", "options"), [("mef", {}), ("mff", {}), ("mff", {"continuous_depth": True})]
+)
+def test_deterministic_by_seed(photo, task, options):
+    a = make_stack(photo, task, np.random.default_rng(3), **options)
+    b = make_stack(photo, task, np.random.default_rng(3), **options)
+    c = make_stack(photo, task, np.random.default_rng(4), **options)
     for x, y in zip(a.inputs, b.inputs, strict=True):
         np.testing.assert_array_equal(x, y)
     assert any(not np.array_equal(x, y) for x, y in zip(a.inputs, c.inputs, strict=True))
@@ -42,9 +44,12 @@ def test_bracket_is_ordered_dark_to_bright(photo, n):
         assert x.min() >= 0.0 and x.max() <= 1.0
 
 
+@pytest.mark.parametrize("continuous_depth", [False, True])
 @pytest.mark.parametrize("n", [2, 3])
-def test_focus_stack_each_input_sharp_somewhere(photo, n):
-    stack = make_stack(photo, "mff", np.random.default_rng(1), n_inputs=n)
+def test_focus_stack_each_input_sharp_somewhere(photo, n, continuous_depth):
+    stack = make_stack(
+        photo, "mff", np.random.default_rng(1), n_inputs=n, continuous_depth=continuous_depth
+    )
     truth = _sharpness(photo)
     sharp = np.stack([_sharpness(x) for x in stack.inputs])
     # Every input is the sharpest one over a real share of the image, and never sharper than
@@ -118,3 +123,38 @@ def test_synth_cli_refuses_hdr_stops_for_focus(tmp_path, capsys):
 
     assert main(["synth", str(tmp_path), "--task", "mff", "--hdr-stops", "2", "--out", "x"]) == 2
     assert "--hdr-stops" in capsys.readouterr().err
+
+
+def test_continuous_depth_leaves_a_middle_ground_soft_in_every_shot(photo):
+    # Layers: every place is sharp in one shot, so the sharpest shot holds nearly all the
+    # photo's detail. Continuous depth: between the focus planes every shot is soft.
+    held = {}
+    for continuous in (False, True):
+        stack = make_stack(photo, "mff", np.random.default_rng(2), continuous_depth=continuous)
+        best = np.max([_sharpness(x) for x in stack.inputs], axis=0)
+        held[continuous] = best.mean() / _sharpness(photo).mean()
+    assert held[False] > 0.9
+    assert held[True] < held[False] - 0.05
+
+
+def test_varying_blur_mixes_the_two_nearest_uniform_blurs(photo):
+    from mtif.data.synthetic import _disk_blur, _varying_blur
+
+    def field(radius: float) -> np.ndarray:
+        return np.full(photo.shape[:2], radius, np.float32)
+
+    for on_ladder in (0.0, 1.5):
+        np.testing.assert_allclose(
+            _varying_blur(photo, field(on_ladder)), _disk_blur(photo, on_ladder), atol=1e-6
+        )
+    between = 0.6 * _disk_blur(photo, 2.0) + 0.4 * _disk_blur(photo, 2.5)
+    np.testing.assert_allclose(_varying_blur(photo, field(2.2)), between, atol=1e-6)
+
+
+def test_continuous_depth_is_for_focus_only(photo, tmp_path, capsys):
+    from mtif.cli.main import main
+
+    with pytest.raises(ValueError, match="continuous_depth"):
+        make_stack(photo, "mef", np.random.default_rng(0), continuous_depth=True)
+    assert main(["synth", str(tmp_path), "--task", "mef", "--continuous-depth", "--out", "x"]) == 2
+    assert "--continuous-depth" in capsys.readouterr().err

@@ -28,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="exposure only: light each scene unevenly by a smooth field spanning up to this "
         "many stops (a range no 8-bit photo holds); the ground truth stays the photo (default 0)",
     )
+    p.add_argument(
+        "--continuous-depth",
+        action="store_true",
+        help="focus only: blur by distance from each shot's focus plane over a smooth depth map, "
+        "so depths between the planes are soft in every shot (default: each shot sharp on its "
+        "own depth layer and blurred elsewhere)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -35,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.hdr_stops and args.task != "mef":
         raise ValueError("--hdr-stops applies to exposure brackets (--task mef) only")
+    if args.continuous_depth and args.task != "mff":
+        raise ValueError("--continuous-depth applies to focus stacks (--task mff) only")
     photos = list_photos(args.photos)
     made = synthesise_folder(
         photos,
@@ -43,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         n_inputs=args.inputs,
         hdr_stops=args.hdr_stops,
+        continuous_depth=args.continuous_depth,
         progress=not args.no_progress,
     )
     print(f"{made} new stacks, {len(photos)} in all, in {args.out}")

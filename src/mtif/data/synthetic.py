@@ -14,6 +14,11 @@ from well-exposed, all-in-focus photos. The photo itself is the ground truth.
 * Focus: a smooth random depth map is split into as many layers as inputs; each input keeps its
   layer sharp and the rest blurred with a disk (lens-like) point spread function whose radius
   grows with the distance in depth, with soft transitions at layer boundaries.
+  With ``continuous_depth`` the blur follows depth itself, as through a lens: input k is focused
+  on one depth, every other depth is blurred by a radius growing with its distance from it, so
+  depths between the focus planes are soft in every input (a real focus pair's middle ground).
+  The ground truth stays the sharp photo, which no input holds there: a network trained on these
+  learns to restore what neither input keeps, not only to choose.
 
 * Infrared + visible (``night_scene``, for the demo and tests; no ground truth): a warm object
   in a corner too dark to see in visible light.
@@ -140,19 +145,66 @@ def focus_stack(photo: np.ndarray, rng: np.random.Generator, n_inputs: int = 2) 
     return SyntheticStack(tuple(shots), photo, "mff")
 
 
+#: Radius step of the blur levels a depth-varying blur interpolates between (pixels).
+_RADIUS_STEP = 0.5
+
+
+def _varying_blur(photo: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """``photo`` blurred by a disk whose radius varies per pixel: each pixel mixes the two
+    nearest of a ladder of uniform blurs linearly (hat weights), each blur computed once."""
+    pos = (radius / _RADIUS_STEP).astype(np.float32)
+    out = np.zeros_like(photo)
+    for level in range(int(np.ceil(pos.max())) + 1):
+        wgt = np.clip(1.0 - np.abs(pos - level), 0.0, 1.0)
+        if wgt.any():
+            out += (wgt if photo.ndim == 2 else wgt[..., None]) * _disk_blur(
+                photo, level * _RADIUS_STEP
+            )
+    return out
+
+
+def lens_focus_stack(
+    photo: np.ndarray, rng: np.random.Generator, n_inputs: int = 2
+) -> SyntheticStack:
+    """An ``n_inputs``-shot focus stack of ``photo`` over a smooth depth map: input k is focused
+    on the depth at quantile ``(k + 0.5) / n_inputs``. Depths within a random depth of field of
+    that plane stay sharp; beyond it the blur radius grows linearly, reaching the largest radius
+    between neighbours (drawn as in ``focus_stack``) at the next plane, and at most 1.5 times it."""
+    if n_inputs < 2:
+        raise ValueError(f"a focus stack needs at least 2 images, got {n_inputs}")
+    photo = np.asarray(photo, dtype=np.float32)
+    depth = _smooth_field(photo.shape[:2], rng)
+    planes = np.quantile(depth, (np.arange(n_inputs) + 0.5) / n_inputs)
+    spacing = max(float(planes[-1] - planes[0]) / (n_inputs - 1), 1e-3)
+    in_focus = rng.uniform(0.15, 0.35) * spacing
+    radius_at_next = rng.uniform(2.0, 7.0) / max(1, n_inputs - 1)
+    shots = []
+    for plane in planes:
+        ramp = np.clip(np.abs(depth - plane) - in_focus, 0.0, None) / (spacing - in_focus)
+        shots.append(_quantise8(_varying_blur(photo, radius_at_next * np.minimum(ramp, 1.5))))
+    shots = tuple(shots)
+    return SyntheticStack(shots, photo, "mff")
+
+
 def make_stack(
     photo: np.ndarray,
     task: str,
     rng: np.random.Generator,
     n_inputs: int = 2,
     hdr_stops: float = 0.0,
+    continuous_depth: bool = False,
 ) -> SyntheticStack:
-    """A synthetic stack for ``task`` (``"mef"`` or ``"mff"``); ``hdr_stops`` is for ``"mef"``."""
+    """A synthetic stack for ``task`` (``"mef"`` or ``"mff"``); ``hdr_stops`` is for ``"mef"``,
+    ``continuous_depth`` for ``"mff"``."""
     if task == "mef":
+        if continuous_depth:
+            raise ValueError("continuous_depth places focus planes; it has no exposure meaning")
         return exposure_bracket(photo, rng, n_inputs, hdr_stops)
     if hdr_stops:
         raise ValueError("hdr_stops lights an exposure bracket's scene; it has no focus meaning")
     if task == "mff":
+        if continuous_depth:
+            return lens_focus_stack(photo, rng, n_inputs)
         return focus_stack(photo, rng, n_inputs)
     raise ValueError(f"task must be 'mef' or 'mff', got {task!r}")
 
@@ -210,6 +262,7 @@ def synthesise_folder(
     seed: int = 0,
     n_inputs: int = 2,
     hdr_stops: float = 0.0,
+    continuous_depth: bool = False,
     progress: bool = True,
 ) -> int:
     """Write one synthetic stack per photo as a data set ``out_dir/{A,B,...,GT}/<name>.png``.
@@ -224,7 +277,7 @@ def synthesise_folder(
         if all(t.exists() for t in targets):
             continue
         rng = photo_seed(seed, photo)
-        stack = make_stack(read_image(photo), task, rng, n_inputs, hdr_stops)
+        stack = make_stack(read_image(photo), task, rng, n_inputs, hdr_stops, continuous_depth)
         # GT last: its presence marks a complete stack.
         for target, img in zip(targets, (*stack.inputs, stack.gt), strict=True):
             write_image(target, img, overwrite=True)
