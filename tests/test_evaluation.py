@@ -275,3 +275,30 @@ def test_split_option_errors(
     assert "71 of the 71 selected samples are not in the data folder" in capsys.readouterr().err
     assert main([*args, "--split", "roadscene"]) == 2
     assert "expected a split as NAME:PART" in capsys.readouterr().err
+
+
+def test_ground_truth_reference_row(tiny_set: Path, tmp_path: Path) -> None:
+    # The truth scored as if it were a fused image: identical to it, and a data set without
+    # GT/ reports every sample as failed, naming why.
+    result = run_evaluation("ground-truth", tiny_set, tmp_path / "gt", progress=False, names=GOOD)
+    assert result.ok and result.method == "ground-truth"
+    for row in result.rows:
+        name = row["name"]
+        np.testing.assert_array_equal(
+            read_image(tmp_path / "gt" / "fused" / f"{name}.png"),
+            read_image(tiny_set / "GT" / f"{name}.png"),
+        )
+        assert row["SSIM_gt"] == pytest.approx(1.0)
+        assert (
+            row["SD"]
+            == evaluate(
+                tiny_set / "GT" / f"{name}.png",
+                tiny_set / "A" / f"{name}.png",
+                tiny_set / "B" / f"{name}.png",
+            )["SD"]
+        )
+    no_gt = tmp_path / "no_gt"
+    for d in "AB":
+        write_image(no_gt / d / "x.png", read_image(tiny_set / d / "s1.png"))
+    failed = run_evaluation("ground-truth", no_gt, tmp_path / "out", progress=False)
+    assert not failed.rows and "no ground truth" in failed.failures[0].reason

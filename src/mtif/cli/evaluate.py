@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mtif.data.splits import split_names
 from mtif.evaluation import run_evaluation
+from mtif.evaluation.runner import GROUND_TRUTH
 from mtif.methods import FusionMethod, available_methods
 
 
@@ -25,8 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--method",
-        help=f"fusion method; available here: {', '.join(available_methods())}; with "
-        "--checkpoint, the name the run is shown under",
+        help=f"fusion method; available here: {', '.join(available_methods())}; or "
+        f"{GROUND_TRUTH}: score each sample's GT/ image itself (how the metrics rate the true "
+        "scene); with --checkpoint, the name the run is shown under",
     )
     p.add_argument(
         "--checkpoint",

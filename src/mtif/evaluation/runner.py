@@ -67,6 +67,19 @@ class RunResult:
         return not self.failures
 
 
+@dataclass(frozen=True)
+class GroundTruthReference:
+    """Stands for a method whose output is each sample's ground truth (GT/) itself: a reference
+    row telling how the no-reference metrics rate the true scene (select with ``GROUND_TRUTH``)."""
+
+    name: str = "ground-truth"
+    task: str = "reference"
+
+
+#: ``run_evaluation``'s method name for ``GroundTruthReference``.
+GROUND_TRUTH = GroundTruthReference.name
+
+
 class SampleError(Exception):
     """One sample could not be fused or scored; the message is the one-line reason."""
 
@@ -94,7 +107,9 @@ def _prepare_out_dir(out_dir: Path, overwrite: bool) -> Path:
     return fused_dir
 
 
-def _score_sample(method: FusionMethod, sample: Sample, fused_path: Path) -> dict[str, Any]:
+def _score_sample(
+    method: FusionMethod | GroundTruthReference, sample: Sample, fused_path: Path
+) -> dict[str, Any]:
     """Fuse, save and score one sample; raises with the stage that failed in the message."""
     stage = "read"
     try:
@@ -108,7 +123,12 @@ def _score_sample(method: FusionMethod, sample: Sample, fused_path: Path) -> dic
             raise ValueError(f"inputs differ in size: {listed}")
         stage = "fuse"
         start = time.perf_counter()
-        fused = np.asarray(method.fuse(images))
+        if isinstance(method, GroundTruthReference):
+            if sample.gt is None:
+                raise ValueError("no ground truth (GT/) for this sample")
+            fused = read_image(sample.gt)
+        else:
+            fused = np.asarray(method.fuse(images))
         seconds = time.perf_counter() - start
         if fused.shape[:2] != sizes[0]:
             raise ValueError(f"method returned shape {fused.shape} for inputs of {sizes[0]}")
@@ -177,7 +197,7 @@ def _write_json(path: Path, doc: dict[str, Any]) -> None:
 
 
 def run_evaluation(
-    method: str | FusionMethod,
+    method: str | FusionMethod | GroundTruthReference,
     data_dir: str | Path,
     out_dir: str | Path,
     *,
@@ -186,6 +206,7 @@ def run_evaluation(
     names: Sequence[str] | None = None,
 ) -> RunResult:
     """Fuse and score every sample of ``data_dir`` (see ``find_samples``), writing ``out_dir``.
+    ``method`` ``GROUND_TRUTH`` scores each sample's GT/ image instead of fusing.
 
     ``names``: score only these samples (e.g. ``split_names("roadscene:test")``); a name that
     is not a complete sample of ``data_dir`` raises ValueError before anything is written.
@@ -195,7 +216,10 @@ def run_evaluation(
     ``method.fuse`` alone. Raises FileExistsError if ``out_dir`` holds an earlier run and
     ``overwrite`` is False, and ValueError if ``data_dir`` holds no samples.
     """
-    fusion = get_method(method) if isinstance(method, str) else method
+    if method == GROUND_TRUTH:
+        fusion: FusionMethod | GroundTruthReference = GroundTruthReference()
+    else:
+        fusion = get_method(method) if isinstance(method, str) else method
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     found = find_samples(data_dir)
     if names is not None:
