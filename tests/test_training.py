@@ -226,6 +226,24 @@ def test_finished_run_continues_with_more_steps(data, tmp_path):
     assert any(not torch.equal(first[k], later[k]) for k in first)
 
 
+def test_init_starts_a_new_run_from_a_checkpoint(data, tmp_path):
+    # Fine-tuning with a fresh schedule: the new run starts from the checkpoint's weights (at a
+    # zero rate they stay exactly those) and counts its own steps; a different network refuses.
+    source = tmp_path / "source"
+    train(load_config(None, _overrides(data, source)), progress=False)
+    stem = source / "checkpoints" / "step_0000006"
+    tuned = tmp_path / "tuned"
+    train(load_config(None, _overrides(data, tuned, init=stem, steps=4, lr=0.0)), progress=False)
+    assert (tuned / "checkpoints" / "latest").read_text().strip() == "step_0000004"
+    start = _final_weights(source)
+    end = load_file(tuned / "checkpoints" / "step_0000004.safetensors")
+    assert all(torch.equal(start[k], end[k]) for k in start)
+    wider = _overrides(data, tmp_path / "wider", init=stem, steps=2)
+    wider[wider.index(f"model_overrides={TINY}")] = "model_overrides={channels: [8, 8, 16]}"
+    with pytest.raises(ValueError, match="differs from this run"):
+        train(load_config(None, wider), progress=False)
+
+
 def test_ablation_switches(data, tmp_path):
     out = tmp_path / "ablation"
     cfg = load_config(

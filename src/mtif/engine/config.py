@@ -32,6 +32,9 @@ class TrainConfig:
     out: str = "runs/train"
     model: str = "mtif-small"
     model_overrides: dict[str, Any] = field(default_factory=dict)
+    # A checkpoint (stem) whose weights start a new run, which then has its own step count and
+    # learning-rate schedule (fine-tuning); ignored once the run folder has a checkpoint.
+    init: str = ""
     steps: int = 2000
     batch_size: int = 8
     patch: int = 128

@@ -81,3 +81,14 @@ def resume_training_state(
     scheduler.load_state_dict(state["scheduler"])
     torch.set_rng_state(state["torch_rng"])
     return int(read_checkpoint_meta(stem)["extra"]["step"])
+
+
+def init_weights(model: torch.nn.Module, checkpoint: str | Path) -> None:
+    """Load a checkpoint's weights into a new run's ``model``; its architecture must match."""
+    source = load_model(checkpoint)
+    if source.config != model.config:
+        raise ValueError(
+            f"init={checkpoint}: its network ({source.config}) differs from this run's "
+            f"({model.config}); set model/model_overrides to match"
+        )
+    model.load_state_dict(source.state_dict())

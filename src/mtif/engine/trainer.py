@@ -20,7 +20,7 @@ from mtif.engine import distributed
 from mtif.engine.config import TrainConfig, dump_config
 from mtif.engine.csvlog import CsvLog
 from mtif.engine.patches import draw_batch
-from mtif.engine.state import resume_training_state, save_training_state
+from mtif.engine.state import init_weights, resume_training_state, save_training_state
 from mtif.engine.training_data import load_training_pairs, load_validation_pairs
 from mtif.engine.validation import validate
 from mtif.io import atomic_write_bytes
@@ -59,6 +59,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(config))
     start = resume_training_state(run, model, optimizer, scheduler)
+    if start == 0 and config.init:
+        init_weights(model, config.init)
     net = DistributedDataParallel(model) if ctx.world > 1 else model
     loss_fn = MultiGrainedLoss(
         weights=config.resolved_loss_weights(),
