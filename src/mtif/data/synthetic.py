@@ -18,7 +18,8 @@ from well-exposed, all-in-focus photos. The photo itself is the ground truth.
   on one depth, every other depth is blurred by a radius growing with its distance from it, so
   depths between the focus planes are soft in every input (a real focus pair's middle ground).
   The ground truth stays the sharp photo, which no input holds there: a network trained on these
-  learns to restore what neither input keeps, not only to choose.
+  is asked to restore what neither input keeps, not only to choose (the shipped one has not learnt
+  to; docs/RESULTS.md).
 
 * Infrared + visible (``night_scene``, for the demo and tests; no ground truth): a warm object
   in a corner too dark to see in visible light.
@@ -182,8 +183,7 @@ def lens_focus_stack(
     for plane in planes:
         ramp = np.clip(np.abs(depth - plane) - in_focus, 0.0, None) / (spacing - in_focus)
         shots.append(_quantise8(_varying_blur(photo, radius_at_next * np.minimum(ramp, 1.5))))
-    shots = tuple(shots)
-    return SyntheticStack(shots, photo, "mff")
+    return SyntheticStack(tuple(shots), photo, "mff")
 
 
 def make_stack(

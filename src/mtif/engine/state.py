@@ -14,6 +14,7 @@ import torch
 from mtif.io import atomic_write_bytes
 from mtif.model import load_model, read_checkpoint_meta, save_checkpoint
 from mtif.model.config import ModelConfig
+from mtif.model.network import MTIFNet
 
 KEEP = 2  # checkpoints kept besides the newest; older ones are removed
 
@@ -83,7 +84,7 @@ def resume_training_state(
     return int(read_checkpoint_meta(stem)["extra"]["step"])
 
 
-def init_weights(model: torch.nn.Module, checkpoint: str | Path) -> None:
+def init_weights(model: MTIFNet, checkpoint: str | Path) -> None:
     """Load a checkpoint's weights into a new run's ``model``; its architecture must match."""
     source = load_model(checkpoint)
     if source.config != model.config:
