@@ -242,6 +242,11 @@ def test_init_starts_a_new_run_from_a_checkpoint(data, tmp_path):
     wider[wider.index(f"model_overrides={TINY}")] = "model_overrides={channels: [8, 8, 16]}"
     with pytest.raises(ValueError, match="differs from this run"):
         train(load_config(None, wider), progress=False)
+    # A wrong path fails before any data is read (here there is none to read).
+    missing = _overrides(data, tmp_path / "missing", init=tmp_path / "nowhere", steps=2)
+    missing[0] = f"data={tmp_path / 'no-data'}"
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        train(load_config(None, missing), progress=False)
 
 
 def test_ablation_switches(data, tmp_path):

@@ -84,9 +84,9 @@ def resume_training_state(
     return int(read_checkpoint_meta(stem)["extra"]["step"])
 
 
-def init_weights(model: MTIFNet, checkpoint: str | Path) -> None:
-    """Load a checkpoint's weights into a new run's ``model``; its architecture must match."""
-    source = load_model(checkpoint)
+def init_weights(model: MTIFNet, source: MTIFNet, checkpoint: str | Path) -> None:
+    """Copy ``source``'s weights (loaded from ``checkpoint``) into a new run's ``model``; their
+    architectures must match."""
     if source.config != model.config:
         raise ValueError(
             f"init={checkpoint}: its network ({source.config}) differs from this run's "

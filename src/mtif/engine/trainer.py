@@ -20,12 +20,17 @@ from mtif.engine import distributed
 from mtif.engine.config import TrainConfig, dump_config
 from mtif.engine.csvlog import CsvLog
 from mtif.engine.patches import draw_batch
-from mtif.engine.state import init_weights, resume_training_state, save_training_state
+from mtif.engine.state import (
+    init_weights,
+    latest_checkpoint,
+    resume_training_state,
+    save_training_state,
+)
 from mtif.engine.training_data import load_training_pairs, load_validation_pairs
 from mtif.engine.validation import validate
 from mtif.io import atomic_write_bytes
 from mtif.losses import MultiGrainedLoss
-from mtif.model import create_model
+from mtif.model import create_model, load_model
 
 
 def cosine_schedule(config: TrainConfig):
@@ -51,6 +56,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     if ctx.is_main:
         run.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(run / "config.yaml", dump_config(config).encode())
+    # Read before the data (minutes for a large set), so that a wrong init= path fails at once.
+    init = load_model(config.init) if config.init and latest_checkpoint(run) is None else None
     pairs = load_training_pairs(config, progress=progress and ctx.is_main)
     val_pairs = load_validation_pairs(config) if ctx.is_main else []
     text_dim = pairs[0].text.dim if pairs[0].text is not None else 384
@@ -59,8 +66,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(config))
     start = resume_training_state(run, model, optimizer, scheduler)
-    if start == 0 and config.init:
-        init_weights(model, config.init)
+    if init is not None:
+        init_weights(model, init, config.init)
     net = DistributedDataParallel(model) if ctx.world > 1 else model
     loss_fn = MultiGrainedLoss(
         weights=config.resolved_loss_weights(),
