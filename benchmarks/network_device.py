@@ -11,44 +11,11 @@ step at batch 8, patch 128) and their ratio. Run it where a GPU is present:
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
 import torch
 
-from mtif.losses import MultiGrainedLoss
 from mtif.model import VARIANTS, create_model
-from network_speed import median_time, random_texts
-
-
-def _synced(fn: Callable[[], None], device: torch.device) -> Callable[[], None]:
-    def run() -> None:
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    return run
-
-
-def training_rate(name: str, device: torch.device, steps: int, batch: int = 8) -> float:
-    """Median optimiser steps per second of ``name`` on ``device``."""
-    torch.manual_seed(0)
-    model = create_model(name).train().to(device)
-    loss_fn = MultiGrainedLoss(
-        "mff", grad_reference="ground-truth", intensity_reference="ground-truth"
-    )
-    opt = torch.optim.Adam(model.parameters(), lr=2e-4)
-    a, b, gt = (torch.rand(batch, 1, 128, 128, device=device) for _ in range(3))
-    texts = random_texts(batch, model.config.text_dim).to(device)
-
-    def step() -> None:
-        fused, f1, f2 = model(a, b, texts, return_aux=True)
-        loss, _ = loss_fn(fused, f1, f2, a, b, gt)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-    median, _ = median_time(_synced(step, device), runs=steps, warmup=2)
-    return 1.0 / median
+from network_speed import random_texts, training_steps_per_second
 
 
 def forward_difference(name: str, device: torch.device, size: int = 520) -> float:
@@ -82,8 +49,8 @@ def main() -> None:
     print(f"CPU threads {torch.get_num_threads()}; training at batch 8, patch 128")
     for name in args.variants:
         diff = forward_difference(name, device)
-        cpu = training_rate(name, torch.device("cpu"), args.train_steps)
-        dev = training_rate(name, device, args.train_steps)
+        cpu, _ = training_steps_per_second(name, args.train_steps, ground_truth=True)
+        dev, _ = training_steps_per_second(name, args.train_steps, device=device, ground_truth=True)
         print(
             f"{name:<10} max |{device.type} - cpu| fused {diff:.2e} | train cpu {cpu:.2f} "
             f"steps/s, {device.type} {dev:.2f} steps/s = {dev / cpu:.1f}x"

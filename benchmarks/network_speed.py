@@ -64,21 +64,34 @@ def random_texts(batch: int, dim: int, tokens: int = 24) -> TextBatch:
 
 
 def training_steps_per_second(
-    name: str, steps: int, batch: int = 8, patch: int = 128
+    name: str,
+    steps: int,
+    batch: int = 8,
+    patch: int = 128,
+    device: torch.device | None = None,
+    ground_truth: bool = False,
 ) -> tuple[float, float]:
-    """(median, best) optimiser steps per second."""
-    model = create_model(name).train()
-    loss_fn = MultiGrainedLoss("mef")
+    """(median, best) optimiser steps per second on ``device`` (default CPU); with
+    ``ground_truth`` both loss terms compare with a ground-truth batch (the shipped recipes)."""
+    device = device or torch.device("cpu")
+    model = create_model(name).train().to(device)
+    loss_fn = (
+        MultiGrainedLoss("mff", grad_reference="ground-truth", intensity_reference="ground-truth")
+        if ground_truth
+        else MultiGrainedLoss("mef")
+    )
     opt = torch.optim.Adam(model.parameters(), lr=8e-5)
-    a, b = torch.rand(batch, 1, patch, patch), torch.rand(batch, 1, patch, patch)
-    texts = random_texts(batch, model.config.text_dim)
+    a, b, gt = (torch.rand(batch, 1, patch, patch, device=device) for _ in range(3))
+    texts = random_texts(batch, model.config.text_dim).to(device)
 
     def step() -> None:
         fused, f1, f2 = model(a, b, texts, return_aux=True)
-        loss, _ = loss_fn(fused, f1, f2, a, b)
+        loss, _ = loss_fn(fused, f1, f2, a, b, gt if ground_truth else None)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)  # time the work, not its queueing
 
     median, best = median_time(step, runs=steps, warmup=2)
     return 1.0 / median, 1.0 / best
