@@ -23,7 +23,7 @@ from mtif.model import (
     save_checkpoint,
 )
 from mtif.model.config import BLENDS
-from mtif.model.network import COMPOSE_EPS, HEAD_CHANNELS, compose
+from mtif.model.network import COMPOSE_EPS, HEAD_CHANNELS, compose, single_map_as_bands
 from mtif.model.pyramid import laplacian_pyramid
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -225,3 +225,20 @@ def test_compose_with_a_map_per_band_mixes_bands_of_both_inputs() -> None:
     fine_a, fine_b = laplacian_pyramid(a, 4)[0], laplacian_pyramid(b, 4)[0]
     expected = (fine_a + b - fine_b).clamp(0, 1)
     torch.testing.assert_close(compose(head, a, b, "bands"), expected, atol=2e-3, rtol=0)
+
+
+def test_single_map_network_seeds_a_bands_network_with_the_same_output() -> None:
+    # A pyramid network's weights converted to bands give the same fused and auxiliary images;
+    # a pixel network's too, up to applying its one map band by band (checked loosely).
+    a, b = _pair(1, 24, 20)
+    texts = _texts(1)
+    for blend, atol in (("pyramid", 1e-5), ("pixel", 0.2)):
+        single = wake(create_model("mtif-small", blend=blend)).eval()
+        bands = create_model("mtif-small", blend="bands").eval()
+        bands.load_state_dict(single_map_as_bands(single.state_dict()))
+        with torch.no_grad():
+            outputs = (net(a, b, texts, return_aux=True) for net in (single, bands))
+            for x, y in zip(*outputs, strict=True):
+                torch.testing.assert_close(y, x, atol=atol, rtol=0)
+    with pytest.raises(ValueError, match="single map"):
+        single_map_as_bands(bands.state_dict())

@@ -242,6 +242,13 @@ def test_init_starts_a_new_run_from_a_checkpoint(data, tmp_path):
     wider[wider.index(f"model_overrides={TINY}")] = "model_overrides={channels: [8, 8, 16]}"
     with pytest.raises(ValueError, match="differs from this run"):
         train(load_config(None, wider), progress=False)
+    # A single-map network may seed a map-per-band one (every band starts from its one map).
+    bands = _overrides(data, tmp_path / "bands", init=stem, steps=2, lr=0.0)
+    bands[bands.index(f"model_overrides={TINY}")] = f"model_overrides={TINY[:-1]}, blend: bands}}"
+    train(load_config(None, bands), progress=False)
+    seeded = load_file(tmp_path / "bands" / "checkpoints" / "step_0000002.safetensors")
+    band_logit = start["head.bias"][0] - start["head.bias"][1]
+    torch.testing.assert_close(seeded["head.bias"][0], band_logit)
     # A wrong path fails before any data is read (here there is none to read).
     missing = _overrides(data, tmp_path / "missing", init=tmp_path / "nowhere", steps=2)
     missing[0] = f"data={tmp_path / 'no-data'}"

@@ -33,7 +33,9 @@ class TrainConfig:
     model: str = "mtif-small"
     model_overrides: dict[str, Any] = field(default_factory=dict)
     # A checkpoint (stem) whose weights start a new run, which then has its own step count and
-    # learning-rate schedule (fine-tuning); ignored once the run folder has a checkpoint.
+    # learning-rate schedule (fine-tuning); ignored once the run folder has a checkpoint. The
+    # network must match, except that a single-map one may seed `blend: bands` (every band's map
+    # starts as its one map).
     init: str = ""
     steps: int = 2000
     batch_size: int = 8

@@ -6,6 +6,7 @@ leaves the previous complete checkpoint in place.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import torch
 from mtif.io import atomic_write_bytes
 from mtif.model import load_model, read_checkpoint_meta, save_checkpoint
 from mtif.model.config import ModelConfig
-from mtif.model.network import MTIFNet
+from mtif.model.network import MTIFNet, single_map_as_bands
 
 KEEP = 2  # checkpoints kept besides the newest; older ones are removed
 
@@ -86,10 +87,19 @@ def resume_training_state(
 
 def init_weights(model: MTIFNet, source: MTIFNet, checkpoint: str | Path) -> None:
     """Copy ``source``'s weights (loaded from ``checkpoint``) into a new run's ``model``; their
-    architectures must match."""
-    if source.config != model.config:
+    architectures must match, except that a single-map network (``blend`` pixel or pyramid) may
+    seed a ``bands`` one (``single_map_as_bands``)."""
+    state = source.state_dict()
+    single_to_bands = (
+        model.config.blend == "bands"
+        and source.config.blend != "bands"
+        and dataclasses.replace(source.config, blend="bands") == model.config
+    )
+    if single_to_bands:
+        state = single_map_as_bands(state)
+    elif source.config != model.config:
         raise ValueError(
             f"init={checkpoint}: its network ({source.config}) differs from this run's "
             f"({model.config}); set model/model_overrides to match"
         )
-    model.load_state_dict(source.state_dict())
+    model.load_state_dict(state)

@@ -210,6 +210,27 @@ def compose(
     return torch.sigmoid(torch.logit(squeezed) + head[:, -1:])
 
 
+#: The layers whose output channels follow ``HEAD_CHANNELS`` (the aux heads' last convolution).
+OUTPUT_LAYERS = ("head", "aux.0.2", "aux.1.2")
+
+
+def single_map_as_bands(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A ``pixel`` or ``pyramid`` network's weights as a ``bands`` network's: every band's logit
+    is the difference of the two input logits (``softmax`` of two is ``sigmoid`` of their
+    difference) and the correction channel is kept. From ``pyramid`` the output is unchanged;
+    from ``pixel`` it changes only in that the one map is now applied band by band. Lets a
+    trained single-map network seed a per-band one instead of starting its heads at zero."""
+    out = dict(state)
+    for layer in OUTPUT_LAYERS:
+        for part in ("weight", "bias"):
+            old = state[f"{layer}.{part}"]
+            if old.shape[0] != HEAD_CHANNELS["pixel"]:
+                raise ValueError(f"{layer}.{part} has {old.shape[0]} channels, not a single map's")
+            band = (old[0] - old[1]).unsqueeze(0).expand(PYRAMID_LEVELS, *old.shape[1:])
+            out[f"{layer}.{part}"] = torch.cat([band, old[2:]], dim=0).clone()
+    return out
+
+
 def _pad(x: torch.Tensor) -> torch.Tensor:
     """Reflect-pad bottom/right to a multiple of ``SIZE_MULTIPLE`` (cropped back at the end)."""
     h, w = x.shape[2:]
