@@ -65,10 +65,15 @@ def sf(img: np.ndarray) -> float:
     return float(np.sqrt(row + col))
 
 
-def ag(img: np.ndarray) -> float:
-    """Average gradient: mean of sqrt((Gx^2 + Gy^2) / 2), ``numpy.gradient`` differences."""
+def gradient_map(img: np.ndarray) -> np.ndarray:
+    """Per-pixel sqrt((Gx^2 + Gy^2) / 2) with ``numpy.gradient`` differences: AG's summand."""
     gy, gx = np.gradient(check_grey(img))
-    return float(np.mean(np.sqrt((gx**2 + gy**2) / 2)))
+    return np.sqrt((gx**2 + gy**2) / 2)
+
+
+def ag(img: np.ndarray) -> float:
+    """Average gradient: the mean of ``gradient_map``."""
+    return float(np.mean(gradient_map(img)))
 
 
 def gaussian_window_1d(n: int) -> np.ndarray:
