@@ -7,7 +7,7 @@ With m the per-pixel larger of the inputs' g, it splits exactly into
        + mean(max(g_F - m, 0))  gradient that neither input has (overshoot, halos, seams)
 
 and ``mean(max(m - g_F, 0))`` is what the fusion lost of the sharper input. Reads the output
-folders of ``mtif evaluate`` (their ``run.json`` names the data set; ``fused/`` holds one image
+folders of ``mtif evaluate`` (their summary names the data set; ``fused/`` holds one image
 per sample). Analysis of finished runs only: nothing here chooses or tunes anything.
 ``--figure OUT --sample NAME`` also draws, for one sample, each run's fused image in grey with
 its gradient in neither input in red (one scale for all runs), side by side.
@@ -19,7 +19,6 @@ its gradient in neither input in red (one scale for all runs), side by side.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import cv2
@@ -27,6 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from mtif.data.pairs import Sample, find_samples
+from mtif.evaluation.figure import load_run
 from mtif.io import read_image, write_image
 from mtif.metrics.fusion_metrics import gradient_map
 from mtif.metrics.reading import as_reference_grey
@@ -36,22 +36,29 @@ def _grad(path: Path) -> np.ndarray:
     return gradient_map(as_reference_grey(read_image(path)))
 
 
-def _inputs_and_fused(run: Path) -> tuple[list[Sample], dict[str, Path]]:
-    data = Path(json.loads((run / "run.json").read_text())["data"])
-    return find_samples(data).samples, {p.stem: p for p in (run / "fused").iterdir()}
+def _samples_and_fused(run: Path) -> tuple[list[Sample], dict[str, Path]]:
+    """The run's data-set samples (the folder its summary names) and its fused images."""
+    loaded = load_run(run)
+    if loaded.data is None:
+        raise SystemExit(f"{run}: its summary names no data folder")
+    return find_samples(loaded.data).samples, loaded.fused
+
+
+def _inputs_max(inputs: tuple[Path, ...]) -> np.ndarray:
+    """The per-pixel larger of the inputs' gradient maps (m)."""
+    return np.max([_grad(p) for p in inputs], axis=0)
 
 
 def beyond_figure(runs: list[Path], sample: str, out: Path) -> None:
     """One panel per run: the fused grey image, its gradient in neither input in red."""
     panels, maps = [], []
     for run in runs:
-        samples, fused = _inputs_and_fused(run)
+        samples, fused = _samples_and_fused(run)
         inputs = next((s.inputs for s in samples if s.name == sample), None)
         if inputs is None or sample not in fused:
             raise SystemExit(f"{run}: no sample {sample!r}")
         grey = as_reference_grey(read_image(fused[sample]))
-        m = np.max([_grad(p) for p in inputs], axis=0)
-        maps.append(np.maximum(gradient_map(grey) - m, 0.0))
+        maps.append(np.maximum(gradient_map(grey) - _inputs_max(inputs), 0.0))
         panels.append(grey / 255.0)
     scale = max(float(np.percentile(b, 99.9)) for b in maps) or 1.0
     tiles = []
@@ -68,13 +75,12 @@ def beyond_figure(runs: list[Path], sample: str, out: Path) -> None:
 
 def split_gradient(run: Path) -> dict[str, float]:
     """Means over the run's samples of AG, its held and beyond-inputs parts and the lost part."""
-    samples, fused = _inputs_and_fused(run)
+    samples, fused = _samples_and_fused(run)
     parts: dict[str, list[float]] = {"AG": [], "held": [], "beyond": [], "lost": []}
     for sample in tqdm(samples, desc=run.name, leave=False):
         if sample.name not in fused:
             continue
-        g = _grad(fused[sample.name])
-        m = np.max([_grad(p) for p in sample.inputs], axis=0)
+        g, m = _grad(fused[sample.name]), _inputs_max(sample.inputs)
         parts["AG"].append(float(g.mean()))
         parts["held"].append(float(np.minimum(g, m).mean()))
         parts["beyond"].append(float(np.maximum(g - m, 0.0).mean()))
