@@ -7,6 +7,7 @@ from torch import nn
 
 from mtif.model import MTIFNet, create_model
 from mtif.model.layers import TGVM
+from mtif.model.network import OUTPUT_LAYERS
 
 
 def wake(model: MTIFNet, std: float = 0.1) -> MTIFNet:
@@ -17,8 +18,8 @@ def wake(model: MTIFNet, std: float = 0.1) -> MTIFNet:
         for m in model.modules():
             if isinstance(m, TGVM):
                 nn.init.normal_(m.mlp[-1].weight, std=std)
-        for layer in (model.head, model.aux[0][-1], model.aux[1][-1]):
-            nn.init.normal_(layer.weight, std=std)
+        for name in OUTPUT_LAYERS:
+            nn.init.normal_(model.get_submodule(name).weight, std=std)
     return model
 
 

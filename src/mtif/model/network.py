@@ -29,6 +29,9 @@ SIZE_MULTIPLE = 4
 #: Heads output two weight logits (one per input) and one logit-space correction; with
 #: ``blend="bands"`` one weight logit per pyramid band and the correction.
 HEAD_CHANNELS = {"pixel": 3, "pyramid": 3, "bands": PYRAMID_LEVELS + 1}
+#: The layers whose output channels follow ``HEAD_CHANNELS``: the head and the aux heads' last
+#: convolutions (zero-initialised; ``single_map_as_bands`` converts them).
+OUTPUT_LAYERS = ("head", "aux.0.2", "aux.1.2")
 #: Margin of the blend's squeeze into the open interval the logit needs.
 COMPOSE_EPS = 1e-3
 
@@ -96,7 +99,8 @@ class MTIFNet(nn.Module):
         self.head = nn.Conv2d(ch[0], c_head, 3, padding=1)
         self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels, c_head) for i in (0, 1))
         # Zero-initialised output layers: an untrained network returns the inputs' mean.
-        for layer in (self.head, self.aux[0][-1], self.aux[1][-1]):
+        for name in OUTPUT_LAYERS:
+            layer = self.get_submodule(name)
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
 
@@ -208,10 +212,6 @@ def compose(
             blend_img = weights[:, :1] * img_a + weights[:, 1:2] * img_b
     squeezed = COMPOSE_EPS + (1 - 2 * COMPOSE_EPS) * blend_img
     return torch.sigmoid(torch.logit(squeezed) + head[:, -1:])
-
-
-#: The layers whose output channels follow ``HEAD_CHANNELS`` (the aux heads' last convolution).
-OUTPUT_LAYERS = ("head", "aux.0.2", "aux.1.2")
 
 
 def single_map_as_bands(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
