@@ -23,7 +23,13 @@ from mtif.model import (
     save_checkpoint,
 )
 from mtif.model.config import BLENDS
-from mtif.model.network import COMPOSE_EPS, HEAD_CHANNELS, compose, single_map_as_bands
+from mtif.model.network import (
+    COMPOSE_EPS,
+    HEAD_CHANNELS,
+    compose,
+    convert_heads,
+    single_map_as_bands,
+)
 from mtif.model.pyramid import laplacian_pyramid
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -34,6 +40,7 @@ CASES = [(name, {}) for name in VARIANTS] + [
     ("mtif-small", {"use_text": False}),
     ("mtif-small", {"blend": "pyramid"}),
     ("mtif-small", {"blend": "bands"}),
+    ("mtif-small", {"blend": "activity"}),
 ]
 
 
@@ -242,3 +249,38 @@ def test_single_map_network_seeds_a_bands_network_with_the_same_output() -> None
                 torch.testing.assert_close(y, x, atol=atol, rtol=0)
     with pytest.raises(ValueError, match="single map"):
         single_map_as_bands(bands.state_dict())
+
+
+def test_bands_network_seeds_an_activity_network_with_the_same_output() -> None:
+    # Zero gain maps leave every image as it was; a network never converts downwards.
+    a, b = _pair(1, 24, 20)
+    texts = _texts(1)
+    bands = wake(create_model("mtif-small", blend="bands")).eval()
+    activity = create_model("mtif-small", blend="activity").eval()
+    activity.load_state_dict(convert_heads(bands.state_dict(), "bands", "activity"))
+    with torch.no_grad():
+        outputs = (net(a, b, texts, return_aux=True) for net in (bands, activity))
+        for x, y in zip(*outputs, strict=True):
+            torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="cannot turn"):
+        convert_heads(activity.state_dict(), "activity", "bands")
+
+
+def test_activity_gain_takes_each_band_from_the_input_with_more_detail() -> None:
+    # Detail alternates between the inputs by halves: even maps at one half take half of it;
+    # a large gain on every detail band keeps, on each side, the input that has it there.
+    torch.manual_seed(1)
+    texture = (torch.rand(1, 1, 64, 64) - 0.5) * 0.4  # zero mean: both have one brightness
+    left = torch.zeros(1, 1, 64, 64)
+    left[..., :32] = 1.0
+    a = 0.3 + texture * left
+    b = 0.3 + texture * (1 - left)
+    head = torch.zeros(1, HEAD_CHANNELS["activity"], 64, 64)
+    even = compose(head, a, b, "activity")
+    head[:, 4:7] = 40.0
+    chosen = compose(head, a, b, "activity")
+    truth = 0.3 + texture
+    inner = (..., slice(8, -8), slice(8, -8))
+    even_err = (even - truth)[inner].abs().mean()
+    chosen_err = (chosen - truth)[inner].abs().mean()
+    assert chosen_err < 0.3 * even_err

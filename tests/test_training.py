@@ -249,6 +249,13 @@ def test_init_starts_a_new_run_from_a_checkpoint(data, tmp_path):
     seeded = load_file(tmp_path / "bands" / "checkpoints" / "step_0000002.safetensors")
     band_logit = start["head.bias"][0] - start["head.bias"][1]
     torch.testing.assert_close(seeded["head.bias"][0], band_logit)
+    # ... and a map-per-band one with gain maps, which start at zero.
+    act = _overrides(data, tmp_path / "act", init=stem, steps=2, lr=0.0)
+    act[act.index(f"model_overrides={TINY}")] = f"model_overrides={TINY[:-1]}, blend: activity}}"
+    train(load_config(None, act), progress=False)
+    seeded = load_file(tmp_path / "act" / "checkpoints" / "step_0000002.safetensors")
+    torch.testing.assert_close(seeded["head.bias"][0], band_logit)
+    assert not seeded["head.bias"][4:7].any()
     # A wrong path fails before any data is read (here there is none to read).
     missing = _overrides(data, tmp_path / "missing", init=tmp_path / "nowhere", steps=2)
     missing[0] = f"data={tmp_path / 'no-data'}"

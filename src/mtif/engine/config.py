@@ -34,8 +34,8 @@ class TrainConfig:
     model_overrides: dict[str, Any] = field(default_factory=dict)
     # A checkpoint (stem) whose weights start a new run, which then has its own step count and
     # learning-rate schedule (fine-tuning); ignored once the run folder has a checkpoint. The
-    # network must match, except that a single-map one may seed `blend: bands` (every band's map
-    # starts as its one map).
+    # network must match, except that it may seed a richer blend: single map -> `bands` (every
+    # band's map starts as its one map) -> `activity` (gain maps start at zero).
     init: str = ""
     steps: int = 2000
     batch_size: int = 8

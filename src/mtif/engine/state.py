@@ -15,7 +15,7 @@ import torch
 from mtif.io import atomic_write_bytes
 from mtif.model import load_model, read_checkpoint_meta, save_checkpoint
 from mtif.model.config import ModelConfig
-from mtif.model.network import MTIFNet, single_map_as_bands
+from mtif.model.network import MTIFNet, can_convert_heads, convert_heads
 
 KEEP = 2  # checkpoints kept besides the newest; older ones are removed
 
@@ -87,16 +87,13 @@ def resume_training_state(
 
 def init_weights(model: MTIFNet, source: MTIFNet, checkpoint: str | Path) -> None:
     """Copy ``source``'s weights (loaded from ``checkpoint``) into a new run's ``model``; their
-    architectures must match, except that a single-map network (``blend`` pixel or pyramid) may
-    seed a ``bands`` one (``single_map_as_bands``)."""
+    architectures must match, except that a network may seed one with a richer blend (single
+    map -> ``bands`` -> ``activity``, ``mtif.model.network.convert_heads``)."""
     state = source.state_dict()
-    single_to_bands = (
-        model.config.blend == "bands"
-        and source.config.blend != "bands"
-        and dataclasses.replace(source.config, blend="bands") == model.config
-    )
-    if single_to_bands:
-        state = single_map_as_bands(state)
+    src, dst = source.config.blend, model.config.blend
+    same_but_blend = dataclasses.replace(source.config, blend=dst) == model.config
+    if src != dst and same_but_blend and can_convert_heads(src, dst):
+        state = convert_heads(state, src, dst)
     elif source.config != model.config:
         raise ValueError(
             f"init={checkpoint}: its network ({source.config}) differs from this run's "

@@ -8,7 +8,7 @@ from typing import Any
 
 _PER_LEVEL = ("channels", "cnn_blocks", "restormer_blocks", "heads", "decoder_blocks")
 #: Ways the fused image is made from the head's weights (see ``mtif.model.network.compose``).
-BLENDS = ("pixel", "pyramid", "bands")
+BLENDS = ("pixel", "pyramid", "bands", "activity")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class ModelConfig:
         pool_grid: side of the pooled visual grid TGVM attends to.
         blend: how the head's weight map mixes the inputs (``BLENDS``): ``pixel`` per pixel,
             ``pyramid`` band by band of their Laplacian pyramids (``mtif.model.pyramid``),
-            ``bands`` with a weight map of its own for every band.
+            ``bands`` with a weight map of its own for every band, ``activity`` as ``bands`` with
+            a learnt pull towards the input with more detail in each band.
     """
 
     channels: tuple[int, int, int] = (32, 64, 128)

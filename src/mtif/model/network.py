@@ -27,8 +27,14 @@ from mtif.model.text_batch import TextBatch
 #: The encoder halves the resolution twice, so inputs are padded to a multiple of this.
 SIZE_MULTIPLE = 4
 #: Heads output two weight logits (one per input) and one logit-space correction; with
-#: ``blend="bands"`` one weight logit per pyramid band and the correction.
-HEAD_CHANNELS = {"pixel": 3, "pyramid": 3, "bands": PYRAMID_LEVELS + 1}
+#: ``blend="bands"`` one weight logit per pyramid band and the correction; ``activity`` adds,
+#: before the correction, a gain map per detail band (``pyramid_blend``'s ``gain``).
+HEAD_CHANNELS = {
+    "pixel": 3,
+    "pyramid": 3,
+    "bands": PYRAMID_LEVELS + 1,
+    "activity": 2 * PYRAMID_LEVELS,
+}
 #: The layers whose output channels follow ``HEAD_CHANNELS``: the head and the aux heads' last
 #: convolutions (zero-initialised; ``single_map_as_bands`` converts them).
 OUTPUT_LAYERS = ("head", "aux.0.2", "aux.1.2")
@@ -200,10 +206,17 @@ def compose(
     infrared detail over the visible image's brightness. The blend is squeezed into
     ``[EPS, 1 - EPS]`` by an affine map, not a clamp, so saturated pixels keep a gradient;
     8-bit 0 and 255 are still reached exactly after rounding.
+
+    ``activity`` is ``bands`` with, per detail band, a learnt gain map on which input holds more
+    detail there (the classical max-abs rule as a prior the network weighs per pixel): a band
+    map alone is smooth and cannot follow detail that alternates between the inputs pixel by
+    pixel.
     """
-    if blend == "bands":
+    if blend in ("bands", "activity"):
+        maps = head[:, :PYRAMID_LEVELS].sigmoid()
+        gain = head[:, PYRAMID_LEVELS:-1] if blend == "activity" else None
         # Ringing at a sharp weight edge can leave [0, 1] by a few percent.
-        blend_img = pyramid_blend(head[:, :-1].sigmoid(), img_a, img_b).clamp(0.0, 1.0)
+        blend_img = pyramid_blend(maps, img_a, img_b, gain=gain).clamp(0.0, 1.0)
     else:
         weights = head[:, :2].softmax(dim=1)
         if blend == "pyramid":
@@ -229,6 +242,42 @@ def single_map_as_bands(state: dict[str, torch.Tensor]) -> dict[str, torch.Tenso
             band = (old[0] - old[1]).unsqueeze(0).expand(PYRAMID_LEVELS, *old.shape[1:])
             out[f"{layer}.{part}"] = torch.cat([band, old[2:]], dim=0).clone()
     return out
+
+
+def bands_as_activity(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A ``bands`` network's weights as an ``activity`` network's with zero gain maps, so that
+    its output is unchanged: training then learns how far to follow the inputs' activity."""
+    out = dict(state)
+    gains = PYRAMID_LEVELS - 1
+    for layer in OUTPUT_LAYERS:
+        for part in ("weight", "bias"):
+            old = state[f"{layer}.{part}"]
+            if old.shape[0] != HEAD_CHANNELS["bands"]:
+                raise ValueError(f"{layer}.{part} has {old.shape[0]} channels, not a bands map's")
+            zeros = old.new_zeros(gains, *old.shape[1:])
+            out[f"{layer}.{part}"] = torch.cat([old[:-1], zeros, old[-1:]], dim=0)
+    return out
+
+
+#: Blends ordered by what their heads can express: a network converts only upwards.
+_BLEND_RANK = {"pixel": 0, "pyramid": 0, "bands": 1, "activity": 2}
+
+
+def can_convert_heads(source: str, target: str) -> bool:
+    """Whether ``convert_heads`` turns a ``source``-blend network into a ``target`` one."""
+    return _BLEND_RANK[target] > _BLEND_RANK[source]
+
+
+def convert_heads(
+    state: dict[str, torch.Tensor], source: str, target: str
+) -> dict[str, torch.Tensor]:
+    """A network's weights with blend ``source`` as one with blend ``target``: single map ->
+    ``bands`` -> ``activity`` (the ways ``single_map_as_bands`` and ``bands_as_activity`` go)."""
+    if not can_convert_heads(source, target):
+        raise ValueError(f"cannot turn a {source!r} network into a {target!r} one")
+    if _BLEND_RANK[source] == 0:
+        state = single_map_as_bands(state)
+    return bands_as_activity(state) if target == "activity" else state
 
 
 def _pad(x: torch.Tensor) -> torch.Tensor:

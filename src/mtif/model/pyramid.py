@@ -66,8 +66,26 @@ def collapse(pyramid: list[torch.Tensor]) -> torch.Tensor:
     return img
 
 
+#: Activity (local band energy) under which two inputs count as equally detailed: one 8-bit
+#: grey level, the quantisation step of the images the networks see.
+ACTIVITY_FLOOR = 1.0 / 255.0
+
+
+def activity_contrast(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Which of two bands ``(B, C, h, w)`` holds more detail at each pixel, in ``[-1, 1]``:
+    ``(|x| - |y|) / (|x| + |y| + floor)`` of their locally smoothed magnitudes (channel mean).
+    The max-abs rule of Laplacian-pyramid fusion keeps the source where this is positive."""
+    ax = _smooth(x.abs().mean(dim=1, keepdim=True))
+    ay = _smooth(y.abs().mean(dim=1, keepdim=True))
+    return (ax - ay) / (ax + ay + ACTIVITY_FLOOR)
+
+
 def pyramid_blend(
-    weight: torch.Tensor, a: torch.Tensor, b: torch.Tensor, levels: int = PYRAMID_LEVELS
+    weight: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    levels: int = PYRAMID_LEVELS,
+    gain: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``a`` where ``weight`` is 1, ``b`` where it is 0, blended band by band.
 
@@ -77,16 +95,27 @@ def pyramid_blend(
     brightness). ``a, b`` are ``(B, C, H, W)``. A constant weight gives exactly the per-pixel
     blend; the result stays within the inputs' range up to the ringing of a sharp weight edge
     (a few percent).
+
+    ``gain`` ``(B, levels - 1, H, W)``, optional, moves each detail band's weight towards the
+    input with more detail there: its logit gains ``gain * activity_contrast(a_band, b_band)``.
+    A large gain is the max-abs rule; zero leaves the blend as it is. The coarse residual
+    (brightness, not detail) takes no such term.
     """
     if weight.shape[1] not in (1, levels):
         raise ValueError(f"weight must have 1 or {levels} channels, got {weight.shape[1]}")
+    if gain is not None and gain.shape[1] != levels - 1:
+        raise ValueError(f"gain must have {levels - 1} channels, got {gain.shape[1]}")
     wp = gaussian_pyramid(weight, levels)
+    gp = gaussian_pyramid(gain, levels) if gain is not None else None
     pa, pb = laplacian_pyramid(a, levels), laplacian_pyramid(b, levels)
     coarsest = weight.shape[1] - 1
     # Small images have fewer levels: their residual still takes the coarsest map.
     channels = [min(level, coarsest) for level in range(len(pa) - 1)] + [coarsest]
-    mixed = [
-        wp[level][:, c : c + 1] * x + (1 - wp[level][:, c : c + 1]) * y
-        for level, (c, x, y) in enumerate(zip(channels, pa, pb, strict=True))
-    ]
+    mixed = []
+    for level, (c, x, y) in enumerate(zip(channels, pa, pb, strict=True)):
+        w = wp[level][:, c : c + 1]
+        if gp is not None and level < len(pa) - 1:
+            logit = torch.logit(w.clamp(1e-6, 1 - 1e-6))
+            w = torch.sigmoid(logit + gp[level][:, level : level + 1] * activity_contrast(x, y))
+        mixed.append(w * x + (1 - w) * y)
     return collapse(mixed)
