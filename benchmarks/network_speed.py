@@ -8,6 +8,10 @@ network takes about 22.5 s here. Timings are wall-clock and sensitive to other p
 the machine; the Mertens ratio is the number to compare across machines.
 
     .venv/bin/python benchmarks/network_speed.py [--runs 7] [--train-steps 5]
+    .venv/bin/python benchmarks/network_speed.py --variants --blends pixel bands activity
+
+``--blends`` times mtif-small's fusion with each way of blending (``mtif.model.config.BLENDS``),
+the first one named as the baseline of the ratios.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import torch
 
 from mtif.losses import MultiGrainedLoss
 from mtif.methods.mertens import MertensFusion
-from mtif.model import VARIANTS, TextBatch, count_parameters, create_model
+from mtif.model import VARIANTS, MTIFNet, TextBatch, count_parameters, create_model
+from mtif.model.config import BLENDS
 
 SIZE = 520
 THREADS = 2
@@ -101,7 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement")
     parser.add_argument("--train-steps", type=int, default=5, help="timed training steps")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--blends", nargs="*", default=[], choices=BLENDS, help="see above")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
 
@@ -115,17 +121,30 @@ def main() -> None:
         torch.from_numpy(img @ np.float32([0.299, 0.587, 0.114]))[None, None]
         for img in (under, over)
     ]
-    for name in args.variants:
-        model = create_model(name).eval()
+
+    def fuse_time(model: MTIFNet) -> tuple[float, float]:
         texts = random_texts(1, model.config.text_dim)
         with torch.inference_mode():
-            t_fuse, best = median_time(lambda m=model, t=texts: m(*luma, t), args.runs, warmup=2)
+            return median_time(lambda: model(*luma, texts), args.runs, warmup=2)
+
+    for name in args.variants:
+        model = create_model(name).eval()
+        t_fuse, best = fuse_time(model)
         steps, best_steps = training_steps_per_second(name, args.train_steps)
         print(
             f"{name:<10} {count_parameters(model) / 1e6:4.2f} M params | fuse "
             f"{t_fuse * 1e3:.0f} ms ({best * 1e3:.0f}) = {t_fuse / t_mertens:.1f}x "
             f"({best / best_mertens:.1f}x) Mertens | train {steps:.2f} ({best_steps:.2f}) "
             "steps/s at batch 8, patch 128"
+        )
+
+    baseline = None
+    for blend in args.blends:
+        t_fuse, best = fuse_time(create_model("mtif-small", blend=blend).eval())
+        baseline = baseline or (t_fuse, best, blend)
+        print(
+            f"mtif-small blend {blend:<9} fuse {t_fuse * 1e3:.0f} ms ({best * 1e3:.0f}) = "
+            f"{t_fuse / baseline[0]:.2f}x ({best / baseline[1]:.2f}x) blend {baseline[2]}"
         )
 
 
