@@ -36,7 +36,7 @@ HEAD_CHANNELS = {
     "activity": 2 * PYRAMID_LEVELS,
 }
 #: The layers whose output channels follow ``HEAD_CHANNELS``: the head and the aux heads' last
-#: convolutions (zero-initialised; ``single_map_as_bands`` converts them).
+#: convolutions (zero-initialised; ``convert_heads`` converts them).
 OUTPUT_LAYERS = ("head", "aux.0.2", "aux.1.2")
 #: Margin of the blend's squeeze into the open interval the logit needs.
 COMPOSE_EPS = 1e-3

@@ -115,6 +115,7 @@ def pyramid_blend(
     for level, (c, x, y) in enumerate(zip(channels, pa, pb, strict=True)):
         w = wp[level][:, c : c + 1]
         if gp is not None and level < len(pa) - 1:
+            # A map of exactly 0 or 1 has no finite logit; 1e-6 off it changes nothing visible.
             logit = torch.logit(w.clamp(1e-6, 1 - 1e-6))
             w = torch.sigmoid(logit + gp[level][:, level : level + 1] * activity_contrast(x, y))
         mixed.append(w * x + (1 - w) * y)
