@@ -25,9 +25,7 @@ from mtif.fusion import fuse_images
 from mtif.io import read_image
 from mtif.metrics import evaluate
 from mtif.model import load_model
-from mtif.model.pyramid import PYRAMID_LEVELS
-
-GAINS = slice(PYRAMID_LEVELS, 2 * PYRAMID_LEVELS - 1)  # the head's gain channels
+from mtif.model.network import ACTIVITY_GAINS
 
 
 def main() -> None:
@@ -48,11 +46,10 @@ def main() -> None:
     def hook(_module: torch.nn.Module, _inputs: tuple, out: torch.Tensor) -> torch.Tensor:
         if zero_gain:
             out = out.clone()
-            out[:, GAINS] = 0.0
+            out[:, ACTIVITY_GAINS] = 0.0
         else:
-            gains.append(
-                out[:, GAINS].detach().transpose(0, 1).reshape(GAINS.stop - GAINS.start, -1)
-            )
+            gain = out[:, ACTIVITY_GAINS].detach()
+            gains.append(gain.transpose(0, 1).reshape(gain.shape[1], -1))
         return out
 
     model.head.register_forward_hook(hook)

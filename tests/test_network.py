@@ -24,6 +24,7 @@ from mtif.model import (
 )
 from mtif.model.config import BLENDS
 from mtif.model.network import (
+    ACTIVITY_GAINS,
     COMPOSE_EPS,
     HEAD_CHANNELS,
     compose,
@@ -277,7 +278,7 @@ def test_activity_gain_takes_each_band_from_the_input_with_more_detail() -> None
     b = 0.3 + texture * (1 - left)
     head = torch.zeros(1, HEAD_CHANNELS["activity"], 64, 64)
     even = compose(head, a, b, "activity")
-    head[:, 4:7] = 40.0
+    head[:, ACTIVITY_GAINS] = 40.0
     chosen = compose(head, a, b, "activity")
     truth = 0.3 + texture
     inner = (..., slice(8, -8), slice(8, -8))

@@ -22,6 +22,7 @@ from mtif.engine.patches import draw_batch, prepare_pair
 from mtif.engine.trainer import train
 from mtif.io import write_image
 from mtif.losses import TASK_WEIGHTS, LossWeights
+from mtif.model.network import ACTIVITY_GAINS
 
 TINY = "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}"
 
@@ -255,7 +256,7 @@ def test_init_starts_a_new_run_from_a_checkpoint(data, tmp_path):
     train(load_config(None, act), progress=False)
     seeded = load_file(tmp_path / "act" / "checkpoints" / "step_0000002.safetensors")
     torch.testing.assert_close(seeded["head.bias"][0], band_logit)
-    assert not seeded["head.bias"][4:7].any()
+    assert not seeded["head.bias"][ACTIVITY_GAINS].any()
     # A wrong path fails before any data is read (here there is none to read).
     missing = _overrides(data, tmp_path / "missing", init=tmp_path / "nowhere", steps=2)
     missing[0] = f"data={tmp_path / 'no-data'}"

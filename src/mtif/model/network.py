@@ -13,6 +13,7 @@ I_f2 used by the multi-grained loss; inference skips them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
@@ -38,6 +39,8 @@ HEAD_CHANNELS = {
 #: The layers whose output channels follow ``HEAD_CHANNELS``: the head and the aux heads' last
 #: convolutions (zero-initialised; ``convert_heads`` converts them).
 OUTPUT_LAYERS = ("head", "aux.0.2", "aux.1.2")
+#: An ``activity`` head's gain channels: between the band maps and the correction.
+ACTIVITY_GAINS = slice(PYRAMID_LEVELS, -1)
 #: Margin of the blend's squeeze into the open interval the logit needs.
 COMPOSE_EPS = 1e-3
 
@@ -214,7 +217,7 @@ def compose(
     """
     if blend in ("bands", "activity"):
         maps = head[:, :PYRAMID_LEVELS].sigmoid()
-        gain = head[:, PYRAMID_LEVELS:-1] if blend == "activity" else None
+        gain = head[:, ACTIVITY_GAINS] if blend == "activity" else None
         # Ringing at a sharp weight edge can leave [0, 1] by a few percent.
         blend_img = pyramid_blend(maps, img_a, img_b, gain=gain).clamp(0.0, 1.0)
     else:
@@ -227,36 +230,48 @@ def compose(
     return torch.sigmoid(torch.logit(squeezed) + head[:, -1:])
 
 
+def _convert_output_layers(
+    state: dict[str, torch.Tensor],
+    source: str,
+    kind: str,
+    convert: Callable[[torch.Tensor], torch.Tensor],
+) -> dict[str, torch.Tensor]:
+    """``state`` with every ``OUTPUT_LAYERS`` weight and bias, which must have blend ``source``'s
+    ``HEAD_CHANNELS`` output rows (``kind`` names them in the error), replaced by ``convert`` of
+    it; the other weights as they are."""
+    out = dict(state)
+    for layer in OUTPUT_LAYERS:
+        for part in ("weight", "bias"):
+            old = state[f"{layer}.{part}"]
+            if old.shape[0] != HEAD_CHANNELS[source]:
+                raise ValueError(f"{layer}.{part} has {old.shape[0]} channels, not {kind}")
+            out[f"{layer}.{part}"] = convert(old)
+    return out
+
+
 def single_map_as_bands(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """A ``pixel`` or ``pyramid`` network's weights as a ``bands`` network's: every band's logit
     is the difference of the two input logits (``softmax`` of two is ``sigmoid`` of their
     difference) and the correction channel is kept. From ``pyramid`` the output is unchanged;
     from ``pixel`` it changes only in that the one map is now applied band by band. Lets a
     trained single-map network seed a per-band one instead of starting its heads at zero."""
-    out = dict(state)
-    for layer in OUTPUT_LAYERS:
-        for part in ("weight", "bias"):
-            old = state[f"{layer}.{part}"]
-            if old.shape[0] != HEAD_CHANNELS["pixel"]:
-                raise ValueError(f"{layer}.{part} has {old.shape[0]} channels, not a single map's")
-            band = (old[0] - old[1]).unsqueeze(0).expand(PYRAMID_LEVELS, *old.shape[1:])
-            out[f"{layer}.{part}"] = torch.cat([band, old[2:]], dim=0).clone()
-    return out
+
+    def convert(old: torch.Tensor) -> torch.Tensor:
+        band = (old[0] - old[1]).unsqueeze(0).expand(PYRAMID_LEVELS, *old.shape[1:])
+        return torch.cat([band, old[2:]], dim=0).clone()
+
+    return _convert_output_layers(state, "pixel", "a single map's", convert)
 
 
 def bands_as_activity(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """A ``bands`` network's weights as an ``activity`` network's with zero gain maps, so that
     its output is unchanged: training then learns how far to follow the inputs' activity."""
-    out = dict(state)
-    gains = PYRAMID_LEVELS - 1
-    for layer in OUTPUT_LAYERS:
-        for part in ("weight", "bias"):
-            old = state[f"{layer}.{part}"]
-            if old.shape[0] != HEAD_CHANNELS["bands"]:
-                raise ValueError(f"{layer}.{part} has {old.shape[0]} channels, not a bands map's")
-            zeros = old.new_zeros(gains, *old.shape[1:])
-            out[f"{layer}.{part}"] = torch.cat([old[:-1], zeros, old[-1:]], dim=0)
-    return out
+
+    def convert(old: torch.Tensor) -> torch.Tensor:
+        zeros = old.new_zeros(PYRAMID_LEVELS - 1, *old.shape[1:])
+        return torch.cat([old[:-1], zeros, old[-1:]], dim=0)
+
+    return _convert_output_layers(state, "bands", "a bands map's", convert)
 
 
 #: Blends ordered by what their heads can express: a network converts only upwards.
