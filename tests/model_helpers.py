@@ -11,15 +11,18 @@ from mtif.model.network import OUTPUT_LAYERS
 
 
 def wake(model: MTIFNet, std: float = 0.1) -> MTIFNet:
-    """Move the zero-initialised layers off zero: TGVM outputs (identity at init) and the output
-    heads (the inputs' mean at init). Without this an untrained network ignores its text and
-    returns the mean, and a test of tiling or text use would pass for any code."""
+    """Move the zero-initialised layers off zero: TGVM outputs (identity at init), the output
+    heads (the inputs' mean at init) and a restoration branch's last layer. Without this an
+    untrained network ignores its text and returns the mean, and a test of tiling or text use
+    would pass for any code."""
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, TGVM):
                 nn.init.normal_(m.mlp[-1].weight, std=std)
         for name in OUTPUT_LAYERS:
             nn.init.normal_(model.get_submodule(name).weight, std=std)
+        if model.restore is not None:
+            nn.init.normal_(model.restore[-1].weight, std=std)
     return model
 
 

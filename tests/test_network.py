@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from model_helpers import wake
+from mtif.engine.state import init_weights
 from mtif.model import (
     VARIANTS,
     ModelConfig,
@@ -42,6 +43,7 @@ CASES = [(name, {}) for name in VARIANTS] + [
     ("mtif-small", {"blend": "pyramid"}),
     ("mtif-small", {"blend": "bands"}),
     ("mtif-small", {"blend": "activity"}),
+    ("mtif-small", {"restore_blocks": 2}),
 ]
 
 
@@ -265,6 +267,24 @@ def test_bands_network_seeds_an_activity_network_with_the_same_output() -> None:
             torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
     with pytest.raises(ValueError, match="cannot turn"):
         convert_heads(activity.state_dict(), "activity", "bands")
+
+
+def test_network_seeds_one_with_a_restoration_branch_that_starts_at_zero_and_learns() -> None:
+    # The new branch leaves every image as it was, yet its output layer gets a gradient, so
+    # training can move it; a branch never seeds a network without one.
+    a, b = _pair(1, 23, 18)
+    texts = _texts(1)
+    plain = wake(create_model("mtif-small", blend="bands")).eval()
+    restoring = create_model("mtif-small", blend="bands", restore_blocks=2).eval()
+    init_weights(restoring, plain, "plain")
+    with torch.no_grad():
+        outputs = (net(a, b, texts, return_aux=True) for net in (plain, restoring))
+        for x, y in zip(*outputs, strict=True):
+            torch.testing.assert_close(y, x, atol=0, rtol=0)
+    restoring(a, b, texts).square().mean().backward()
+    assert restoring.restore[-1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="differs from this run"):
+        init_weights(plain, restoring, "restoring")
 
 
 def test_activity_gain_takes_each_band_from_the_input_with_more_detail() -> None:

@@ -35,7 +35,8 @@ class TrainConfig:
     # A checkpoint (stem) whose weights start a new run, which then has its own step count and
     # learning-rate schedule (fine-tuning); ignored once the run folder has a checkpoint. The
     # network must match, except that it may seed a richer blend: single map -> `bands` (every
-    # band's map starts as its one map) -> `activity` (gain maps start at zero).
+    # band's map starts as its one map) -> `activity` (gain maps start at zero), and that it may
+    # seed one with a restoration branch (`restore_blocks`; the branch starts at zero).
     init: str = ""
     steps: int = 2000
     batch_size: int = 8

@@ -88,15 +88,20 @@ def resume_training_state(
 def init_weights(model: MTIFNet, source: MTIFNet, checkpoint: str | Path) -> None:
     """Copy ``source``'s weights (loaded from ``checkpoint``) into a new run's ``model``; their
     architectures must match, except that a network may seed one with a richer blend (single
-    map -> ``bands`` -> ``activity``, ``mtif.model.network.convert_heads``)."""
+    map -> ``bands`` -> ``activity``, ``mtif.model.network.convert_heads``) and one without a
+    restoration branch may seed one with (the new branch starts at zero: same output)."""
     state = source.state_dict()
     src, dst = source.config.blend, model.config.blend
-    same_but_blend = dataclasses.replace(source.config, blend=dst) == model.config
-    if src != dst and same_but_blend and can_convert_heads(src, dst):
-        state = convert_heads(state, src, dst)
-    elif source.config != model.config:
+    adds_restore = not source.config.restore_blocks and model.config.restore_blocks
+    restore = model.config.restore_blocks if adds_restore else source.config.restore_blocks
+    seedable = dataclasses.replace(source.config, blend=dst, restore_blocks=restore)
+    if seedable != model.config or (src != dst and not can_convert_heads(src, dst)):
         raise ValueError(
             f"init={checkpoint}: its network ({source.config}) differs from this run's "
             f"({model.config}); set model/model_overrides to match"
         )
+    if src != dst:
+        state = convert_heads(state, src, dst)
+    if adds_restore:
+        state.update({f"restore.{k}": v for k, v in model.restore.state_dict().items()})
     model.load_state_dict(state)

@@ -31,6 +31,10 @@ class ModelConfig:
             ``pyramid`` band by band of their Laplacian pyramids (``mtif.model.pyramid``),
             ``bands`` with a weight map of its own for every band, ``activity`` as ``bands`` with
             a learnt pull towards the input with more detail in each band.
+        restore_blocks: residual convolution blocks of a full-resolution restoration branch
+            (0: none). It sees the decoder's last features and both inputs and adds to the
+            output's correction, so it can put back detail that no input holds sharp (a focus
+            pair's middle ground, soft in both shots), which a weight map cannot.
     """
 
     channels: tuple[int, int, int] = (32, 64, 128)
@@ -44,6 +48,7 @@ class ModelConfig:
     use_text: bool = True
     pool_grid: int = 8
     blend: str = "pixel"
+    restore_blocks: int = 0
 
     def __post_init__(self) -> None:
         for name in _PER_LEVEL:
@@ -61,6 +66,8 @@ class ModelConfig:
         for name in ("aux_channels", "text_dim", "pool_grid"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if not isinstance(self.restore_blocks, int) or self.restore_blocks < 0:
+            raise ValueError(f"restore_blocks must be an integer >= 0, got {self.restore_blocks!r}")
         if not self.ffn_expansion > 0:
             raise ValueError(f"ffn_expansion must be positive, got {self.ffn_expansion!r}")
         if not isinstance(self.use_text, bool):

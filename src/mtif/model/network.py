@@ -6,9 +6,10 @@ resolution with Restormer + CNN blocks.
 Each level's features are modulated by that level's text (detail -> 1, structure -> 2,
 semantic -> 3). The two inputs' level-3 features are concatenated along channels (the paper's
 M) and decoded, with skips from the modulated level-1/2 features of both inputs, to per-pixel
-weights over the two inputs plus a correction (see ``compose``). Two light auxiliary heads decode
-the level-1 and level-2 modulated features the same way into the intermediate images I_f1 and
-I_f2 used by the multi-grained loss; inference skips them.
+weights over the two inputs plus a correction (see ``compose``), to which an optional
+full-resolution restoration branch adds (``ModelConfig.restore_blocks``). Two light auxiliary
+heads decode the level-1 and level-2 modulated features the same way into the intermediate
+images I_f1 and I_f2 used by the multi-grained loss; inference skips them.
 """
 
 from __future__ import annotations
@@ -70,6 +71,21 @@ def _aux_head(c_in: int, width: int, c_out: int) -> nn.Sequential:
     )
 
 
+def _restore_branch(width: int, blocks: int) -> nn.Sequential:
+    """Full-resolution residual convolutions from the decoder's last features and the two
+    inputs (kept exact: the features are a learnt summary) to one logit-space correction map.
+    Its last convolution starts at zero, so adding the branch to a trained network changes
+    nothing until it learns."""
+    out = nn.Conv2d(width, 1, 3, padding=1)
+    nn.init.zeros_(out.weight)
+    nn.init.zeros_(out.bias)
+    return nn.Sequential(
+        nn.Conv2d(width + 2, width, 3, padding=1),
+        *(ResidualConvBlock(width) for _ in range(blocks)),
+        out,
+    )
+
+
 class MTIFNet(nn.Module):
     """The fusion network. Build it with ``create_model``; ``config`` is kept on ``.config``."""
 
@@ -107,6 +123,7 @@ class MTIFNet(nn.Module):
         c_head = HEAD_CHANNELS[cfg.blend]
         self.head = nn.Conv2d(ch[0], c_head, 3, padding=1)
         self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels, c_head) for i in (0, 1))
+        self.restore = _restore_branch(ch[0], cfg.restore_blocks) if cfg.restore_blocks else None
         # Zero-initialised output layers: an untrained network returns the inputs' mean.
         for name in OUTPUT_LAYERS:
             layer = self.get_submodule(name)
@@ -152,7 +169,12 @@ class MTIFNet(nn.Module):
             y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
             y = self.decoder[i + 1](y)
         blend = self.config.blend
-        fused = compose(self.head(y)[..., :h, :w], img_a, img_b, blend)
+        head = self.head(y)
+        if self.restore is not None:
+            # x holds both padded inputs: (2B, 1, ...) -> (B, 2, ...), as y's padded grid.
+            restore = self.restore(torch.cat([y, torch.cat(x.split(b, dim=0), dim=1)], dim=1))
+            head = torch.cat([head[:, :-1], head[:, -1:] + restore], dim=1)
+        fused = compose(head[..., :h, :w], img_a, img_b, blend)
         if not return_aux:
             return fused
         f1 = self.aux[0](pairs[0])[..., :h, :w]
