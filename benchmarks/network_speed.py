@@ -9,9 +9,11 @@ the machine; the Mertens ratio is the number to compare across machines.
 
     .venv/bin/python benchmarks/network_speed.py [--runs 7] [--train-steps 5]
     .venv/bin/python benchmarks/network_speed.py --variants --blends pixel bands activity
+    .venv/bin/python benchmarks/network_speed.py --variants --restore-blocks 0 2 4
 
 ``--blends`` times mtif-small's fusion with each way of blending (``mtif.model.config.BLENDS``),
-the first one named as the baseline of the ratios.
+``--restore-blocks`` with each size of restoration branch (0: none); in each, the first one
+named is the baseline of the ratios.
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=5, help="timed training steps")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--blends", nargs="*", default=[], choices=BLENDS, help="see above")
+    parser.add_argument("--restore-blocks", nargs="*", type=int, default=[], help="see above")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
 
@@ -138,14 +141,16 @@ def main() -> None:
             "steps/s at batch 8, patch 128"
         )
 
-    baseline = None
-    for blend in args.blends:
-        t_fuse, best = fuse_time(create_model("mtif-small", blend=blend).eval())
-        baseline = baseline or (t_fuse, best, blend)
-        print(
-            f"mtif-small blend {blend:<9} fuse {t_fuse * 1e3:.0f} ms ({best * 1e3:.0f}) = "
-            f"{t_fuse / baseline[0]:.2f}x ({best / baseline[1]:.2f}x) blend {baseline[2]}"
-        )
+    for option, values in (("blend", args.blends), ("restore_blocks", args.restore_blocks)):
+        baseline = None
+        for value in values:
+            t_fuse, best = fuse_time(create_model("mtif-small", **{option: value}).eval())
+            baseline = baseline or (t_fuse, best, value)
+            print(
+                f"mtif-small {option} {value!s:<9} fuse {t_fuse * 1e3:.0f} ms "
+                f"({best * 1e3:.0f}) = {t_fuse / baseline[0]:.2f}x ({best / baseline[1]:.2f}x) "
+                f"{option} {baseline[2]}"
+            )
 
 
 if __name__ == "__main__":
