@@ -257,6 +257,18 @@ def test_init_starts_a_new_run_from_a_checkpoint(data, tmp_path):
     seeded = load_file(tmp_path / "act" / "checkpoints" / "step_0000002.safetensors")
     torch.testing.assert_close(seeded["head.bias"][0], band_logit)
     assert not seeded["head.bias"][ACTIVITY_GAINS].any()
+    # ... and one with a restoration branch, trained alone: the rest stays exactly the seed.
+    restore = _overrides(data, tmp_path / "restore", init=stem, steps=3, train_only="restore")
+    restore[restore.index(f"model_overrides={TINY}")] = (
+        f"model_overrides={TINY[:-1]}, restore_blocks: 1}}"
+    )
+    train(load_config(None, restore), progress=False)
+    seeded = load_file(tmp_path / "restore" / "checkpoints" / "step_0000003.safetensors")
+    assert all(torch.equal(start[k], seeded[k]) for k in start)
+    assert seeded["restore.2.weight"].abs().sum() > 0  # its output layer left zero
+    nowhere = _overrides(data, tmp_path / "nowhere", init=stem, steps=2, train_only="restor")
+    with pytest.raises(ValueError, match="train_only=restor"):
+        train(load_config(None, nowhere), progress=False)
     # A wrong path fails before any data is read (here there is none to read).
     missing = _overrides(data, tmp_path / "missing", init=tmp_path / "nowhere", steps=2)
     missing[0] = f"data={tmp_path / 'no-data'}"

@@ -38,6 +38,9 @@ class TrainConfig:
     # band's map starts as its one map) -> `activity` (gain maps start at zero), and that it may
     # seed one with a restoration branch (`restore_blocks`; the branch starts at zero).
     init: str = ""
+    # Train only the parameters under this module name (e.g. `restore`: a restoration branch on
+    # top of a seeded network that stays exactly as it was); empty: all of them.
+    train_only: str = ""
     steps: int = 2000
     batch_size: int = 8
     patch: int = 128

@@ -45,6 +45,20 @@ def cosine_schedule(config: TrainConfig):
     return factor
 
 
+def _trainable(model: torch.nn.Module, prefix: str) -> list[torch.nn.Parameter]:
+    """The parameters under module ``prefix`` (all when empty); the others are frozen."""
+    if not prefix:
+        return list(model.parameters())
+    chosen = []
+    for name, param in model.named_parameters():
+        param.requires_grad = name.startswith(f"{prefix}.")
+        if param.requires_grad:
+            chosen.append(param)
+    if not chosen:
+        raise ValueError(f"train_only={prefix}: this network has no such module")
+    return chosen
+
+
 def train(config: TrainConfig, *, progress: bool = True) -> Path:
     """Train (or resume) the run in ``config.out``; return the run folder."""
     config.validate()
@@ -63,7 +77,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     text_dim = pairs[0].text.dim if pairs[0].text is not None else 384
     overrides = {**config.model_overrides, "use_text": config.use_text, "text_dim": text_dim}
     model = create_model(config.model, **overrides).to(ctx.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = torch.optim.Adam(_trainable(model, config.train_only), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(config))
     start = resume_training_state(run, model, optimizer, scheduler)
     if init is not None:

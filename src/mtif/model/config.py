@@ -32,9 +32,9 @@ class ModelConfig:
             ``bands`` with a weight map of its own for every band, ``activity`` as ``bands`` with
             a learnt pull towards the input with more detail in each band.
         restore_blocks: residual convolution blocks of a full-resolution restoration branch
-            (0: none). It sees the decoder's last features and both inputs and adds to the
-            output's correction, so it can put back detail that no input holds sharp (a focus
-            pair's middle ground, soft in both shots), which a weight map cannot.
+            (0: none). It sees the decoder's last features and both inputs and scales each
+            detail band of the blend per pixel, so it can put back detail that no input holds
+            sharp (a focus pair's middle ground, soft in both shots), which a weight map cannot.
     """
 
     channels: tuple[int, int, int] = (32, 64, 128)

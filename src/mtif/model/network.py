@@ -6,10 +6,10 @@ resolution with Restormer + CNN blocks.
 Each level's features are modulated by that level's text (detail -> 1, structure -> 2,
 semantic -> 3). The two inputs' level-3 features are concatenated along channels (the paper's
 M) and decoded, with skips from the modulated level-1/2 features of both inputs, to per-pixel
-weights over the two inputs plus a correction (see ``compose``), to which an optional
-full-resolution restoration branch adds (``ModelConfig.restore_blocks``). Two light auxiliary
-heads decode the level-1 and level-2 modulated features the same way into the intermediate
-images I_f1 and I_f2 used by the multi-grained loss; inference skips them.
+weights over the two inputs plus a correction (see ``compose``); an optional full-resolution
+restoration branch scales the blend's detail bands (``ModelConfig.restore_blocks``). Two light
+auxiliary heads decode the level-1 and level-2 modulated features the same way into the
+intermediate images I_f1 and I_f2 used by the multi-grained loss; inference skips them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from torch import nn
 
 from mtif.model.config import ModelConfig, get_config
 from mtif.model.layers import TGVM, ResidualConvBlock, RestormerBlock
-from mtif.model.pyramid import PYRAMID_LEVELS, pyramid_blend
+from mtif.model.pyramid import PYRAMID_LEVELS, boost_bands, pyramid_blend
 from mtif.model.text_batch import TextBatch
 
 #: The encoder halves the resolution twice, so inputs are padded to a multiple of this.
@@ -73,10 +73,10 @@ def _aux_head(c_in: int, width: int, c_out: int) -> nn.Sequential:
 
 def _restore_branch(width: int, blocks: int) -> nn.Sequential:
     """Full-resolution residual convolutions from the decoder's last features and the two
-    inputs (kept exact: the features are a learnt summary) to one logit-space correction map.
-    Its last convolution starts at zero, so adding the branch to a trained network changes
-    nothing until it learns."""
-    out = nn.Conv2d(width, 1, 3, padding=1)
+    inputs (kept exact: the features are a learnt summary) to a boost map per detail band of
+    the blend (``boost_bands``). Its last convolution starts at zero, so adding the branch to a
+    trained network changes nothing until it learns."""
+    out = nn.Conv2d(width, PYRAMID_LEVELS - 1, 3, padding=1)
     nn.init.zeros_(out.weight)
     nn.init.zeros_(out.bias)
     return nn.Sequential(
@@ -169,12 +169,12 @@ class MTIFNet(nn.Module):
             y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
             y = self.decoder[i + 1](y)
         blend = self.config.blend
-        head = self.head(y)
+        boost = None
         if self.restore is not None:
             # x holds both padded inputs: (2B, 1, ...) -> (B, 2, ...), as y's padded grid.
-            restore = self.restore(torch.cat([y, torch.cat(x.split(b, dim=0), dim=1)], dim=1))
-            head = torch.cat([head[:, :-1], head[:, -1:] + restore], dim=1)
-        fused = compose(head[..., :h, :w], img_a, img_b, blend)
+            boost = self.restore(torch.cat([y, torch.cat(x.split(b, dim=0), dim=1)], dim=1))
+            boost = boost[..., :h, :w]
+        fused = compose(self.head(y)[..., :h, :w], img_a, img_b, blend, boost=boost)
         if not return_aux:
             return fused
         f1 = self.aux[0](pairs[0])[..., :h, :w]
@@ -213,7 +213,11 @@ class MTIFNet(nn.Module):
 
 
 def compose(
-    head: torch.Tensor, img_a: torch.Tensor, img_b: torch.Tensor, blend: str = "pixel"
+    head: torch.Tensor,
+    img_a: torch.Tensor,
+    img_b: torch.Tensor,
+    blend: str = "pixel",
+    boost: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The fused image from a head's output ``(B, HEAD_CHANNELS[blend], H, W)``: weights over
     the inputs and, in the last channel, a correction added to the blend in logit space.
@@ -236,6 +240,10 @@ def compose(
     detail there (the classical max-abs rule as a prior the network weighs per pixel): a band
     map alone is smooth and cannot follow detail that alternates between the inputs pixel by
     pixel.
+
+    ``boost`` (a restoration branch's output, ``(B, PYRAMID_LEVELS - 1, H, W)``) scales the
+    blend's detail bands before the correction (``boost_bands``): where every input is soft
+    (a focus pair's middle ground) no weight map can bring the detail back.
     """
     if blend in ("bands", "activity"):
         maps = head[:, :PYRAMID_LEVELS].sigmoid()
@@ -248,6 +256,8 @@ def compose(
             blend_img = pyramid_blend(weights[:, :1], img_a, img_b).clamp(0.0, 1.0)
         else:
             blend_img = weights[:, :1] * img_a + weights[:, 1:2] * img_b
+    if boost is not None:
+        blend_img = boost_bands(blend_img, boost).clamp(0.0, 1.0)
     squeezed = COMPOSE_EPS + (1 - 2 * COMPOSE_EPS) * blend_img
     return torch.sigmoid(torch.logit(squeezed) + head[:, -1:])
 

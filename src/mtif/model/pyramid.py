@@ -120,3 +120,26 @@ def pyramid_blend(
             w = torch.sigmoid(logit + gp[level][:, level : level + 1] * activity_contrast(x, y))
         mixed.append(w * x + (1 - w) * y)
     return collapse(mixed)
+
+
+#: Largest log-factor ``boost_bands`` applies (e^3 = 20x): a band scaled further is noise.
+MAX_BOOST = 3.0
+
+
+def boost_bands(x: torch.Tensor, boost: torch.Tensor, levels: int = PYRAMID_LEVELS) -> torch.Tensor:
+    """``x`` with each detail band scaled per pixel by ``exp(boost)`` (``(B, levels - 1, H, W)``,
+    finest first; each map smoothed to its band's size as ``pyramid_blend``'s weights are).
+
+    Zero boost returns ``x`` exactly; a positive one restores contrast a blur took from a band
+    (mild defocus mostly damps detail bands), a negative one softens. Scaling a band by a factor
+    rather than adding to the image keeps the correction where the band has detail, so its
+    gradient has one sign wherever the image is soft, however the features vary.
+    """
+    if boost.shape[1] != levels - 1:
+        raise ValueError(f"boost must have {levels - 1} channels, got {boost.shape[1]}")
+    pyramid = laplacian_pyramid(x, levels)
+    factors = gaussian_pyramid(boost.clamp(max=MAX_BOOST), levels)
+    scaled = [
+        band * factors[level][:, level : level + 1].exp() for level, band in enumerate(pyramid[:-1])
+    ]
+    return collapse([*scaled, pyramid[-1]])
