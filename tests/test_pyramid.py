@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mtif.losses.functional import sobel_magnitude
-from mtif.model.pyramid import collapse, laplacian_pyramid, pyramid_blend
+from mtif.model.pyramid import boost_bands, collapse, laplacian_pyramid, pyramid_blend
 
 
 @pytest.mark.parametrize("size", [(64, 64), (37, 53), (5, 9)])
@@ -75,3 +75,23 @@ def test_a_wrong_number_of_maps_is_refused() -> None:
     a = torch.rand(1, 1, 16, 16)
     with pytest.raises(ValueError, match="1 or 4 channels"):
         pyramid_blend(torch.rand(1, 3, 16, 16), a, a)
+
+
+def test_band_boost_steepens_a_soft_edge_where_it_is_positive_only() -> None:
+    # A blurred step on both halves of the image; boosting the detail bands of the right half
+    # steepens its edge towards the sharp step, and leaves the left half and flat rows alone.
+    step = (torch.arange(64.0) >= 32).float().expand(64, 64).T.contiguous()[None, None]
+    finest, *rest = laplacian_pyramid(step, 4)
+    soft = collapse([torch.zeros_like(finest), *rest])  # the finest band removed: a blur
+    boost = torch.zeros(1, 3, 64, 64)
+    torch.testing.assert_close(boost_bands(soft, boost), soft, atol=1e-6, rtol=0)
+    boost[..., 32:] = 0.7
+    out = boost_bands(soft, boost)
+    steepness = sobel_magnitude(out).amax(dim=2)[0, 0]
+    before = sobel_magnitude(soft).amax(dim=2)[0, 0]
+    assert steepness[40:56].min() > 1.2 * before[40:56].max()
+    torch.testing.assert_close(steepness[8:24], before[8:24], atol=1e-3, rtol=0)
+    flat = (..., [*range(8), *range(56, 64)], slice(None))
+    torch.testing.assert_close(out[flat], soft[flat], atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="3 channels"):
+        boost_bands(soft, torch.zeros(1, 4, 64, 64))
