@@ -73,9 +73,9 @@ def _aux_head(c_in: int, width: int, c_out: int) -> nn.Sequential:
 
 def _restore_branch(width: int, blocks: int) -> nn.Sequential:
     """Full-resolution residual convolutions from the decoder's last features and the two
-    inputs (kept exact: the features are a learnt summary) to a boost map per detail band of
-    the blend (``boost_bands``). Its last convolution starts at zero, so adding the branch to a
-    trained network changes nothing until it learns."""
+    inputs themselves (the features are only a learnt summary of them) to a boost map per detail
+    band of the blend (``boost_bands``). Its last convolution starts at zero, so adding the
+    branch to a trained network changes nothing until it learns."""
     out = nn.Conv2d(width, PYRAMID_LEVELS - 1, 3, padding=1)
     nn.init.zeros_(out.weight)
     nn.init.zeros_(out.bias)

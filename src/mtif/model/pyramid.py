@@ -130,10 +130,11 @@ def boost_bands(x: torch.Tensor, boost: torch.Tensor, levels: int = PYRAMID_LEVE
     """``x`` with each detail band scaled per pixel by ``exp(boost)`` (``(B, levels - 1, H, W)``,
     finest first; each map smoothed to its band's size as ``pyramid_blend``'s weights are).
 
-    Zero boost returns ``x`` exactly; a positive one restores contrast a blur took from a band
-    (mild defocus mostly damps detail bands), a negative one softens. Scaling a band by a factor
-    rather than adding to the image keeps the correction where the band has detail, so its
-    gradient has one sign wherever the image is soft, however the features vary.
+    Zero boost returns ``x`` (up to float rounding); a positive one restores contrast a blur took
+    from a band (mild defocus mostly damps detail bands), a negative one softens. Scaling a band
+    by a factor rather than adding to the image acts only where the band has detail, and the
+    gradient of a soft region's boost keeps one sign across it; a branch that added a map to the
+    image instead did not learn at all (docs/RESULTS.md, "Session 9").
     """
     if boost.shape[1] != levels - 1:
         raise ValueError(f"boost must have {levels - 1} channels, got {boost.shape[1]}")
