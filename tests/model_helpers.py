@@ -7,7 +7,6 @@ from torch import nn
 
 from mtif.model import MTIFNet, create_model
 from mtif.model.layers import TGVM
-from mtif.model.network import OUTPUT_LAYERS
 
 
 def wake(model: MTIFNet, std: float = 0.1) -> MTIFNet:
@@ -19,10 +18,8 @@ def wake(model: MTIFNet, std: float = 0.1) -> MTIFNet:
         for m in model.modules():
             if isinstance(m, TGVM):
                 nn.init.normal_(m.mlp[-1].weight, std=std)
-        for name in OUTPUT_LAYERS:
+        for name in model.zero_start_layers():
             nn.init.normal_(model.get_submodule(name).weight, std=std)
-        if model.restore is not None:
-            nn.init.normal_(model.restore[-1].weight, std=std)
     return model
 
 

@@ -74,16 +74,19 @@ def _aux_head(c_in: int, width: int, c_out: int) -> nn.Sequential:
 def _restore_branch(width: int, blocks: int) -> nn.Sequential:
     """Full-resolution residual convolutions from the decoder's last features and the two
     inputs themselves (the features are only a learnt summary of them) to a boost map per detail
-    band of the blend (``boost_bands``). Its last convolution starts at zero, so adding the
-    branch to a trained network changes nothing until it learns."""
-    out = nn.Conv2d(width, PYRAMID_LEVELS - 1, 3, padding=1)
-    nn.init.zeros_(out.weight)
-    nn.init.zeros_(out.bias)
+    band of the blend (``boost_bands``). Its last convolution starts at zero
+    (``MTIFNet.zero_start_layers``), so adding the branch to a trained network changes nothing
+    until it learns."""
     return nn.Sequential(
         nn.Conv2d(width + 2, width, 3, padding=1),
         *(ResidualConvBlock(width) for _ in range(blocks)),
-        out,
+        nn.Conv2d(width, PYRAMID_LEVELS - 1, 3, padding=1),
     )
+
+
+def _side_by_side(x: torch.Tensor, b: int) -> torch.Tensor:
+    """``(2B, C, ...) -> (B, 2C, ...)``: image a's channels, then image b's."""
+    return torch.cat(x.split(b, dim=0), dim=1)
 
 
 class MTIFNet(nn.Module):
@@ -125,10 +128,16 @@ class MTIFNet(nn.Module):
         self.aux = nn.ModuleList(_aux_head(2 * ch[i], cfg.aux_channels, c_head) for i in (0, 1))
         self.restore = _restore_branch(ch[0], cfg.restore_blocks) if cfg.restore_blocks else None
         # Zero-initialised output layers: an untrained network returns the inputs' mean.
-        for name in OUTPUT_LAYERS:
+        for name in self.zero_start_layers():
             layer = self.get_submodule(name)
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
+
+    def zero_start_layers(self) -> list[str]:
+        """The layers that start at zero: ``OUTPUT_LAYERS`` and a restoration branch's last."""
+        if self.restore is None:
+            return list(OUTPUT_LAYERS)
+        return [*OUTPUT_LAYERS, f"restore.{len(self.restore) - 1}"]
 
     def forward(
         self,
@@ -162,8 +171,7 @@ class MTIFNet(nn.Module):
             if self.tgvm is not None and pair_texts is not None:
                 f = self.tgvm[level](f, pair_texts.tokens[level], pair_texts.masks[level])
             feats.append(f)
-        # (2B, C, ...) -> (B, 2C, ...): image a's channels, then image b's.
-        pairs = [torch.cat(f.split(b, dim=0), dim=1) for f in feats]
+        pairs = [_side_by_side(f, b) for f in feats]
         y = self.decoder[0](self.fuse(pairs[2]))
         for i, skip in enumerate((pairs[1], pairs[0])):
             y = self.merge[i](torch.cat([self.up[i](y), skip], dim=1))
@@ -171,8 +179,8 @@ class MTIFNet(nn.Module):
         blend = self.config.blend
         boost = None
         if self.restore is not None:
-            # x holds both padded inputs: (2B, 1, ...) -> (B, 2, ...), as y's padded grid.
-            boost = self.restore(torch.cat([y, torch.cat(x.split(b, dim=0), dim=1)], dim=1))
+            # x holds both inputs, padded as y's grid is.
+            boost = self.restore(torch.cat([y, _side_by_side(x, b)], dim=1))
             boost = boost[..., :h, :w]
         fused = compose(self.head(y)[..., :h, :w], img_a, img_b, blend, boost=boost)
         if not return_aux:
