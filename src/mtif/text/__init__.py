@@ -14,8 +14,11 @@ from mtif.text.features import (
     TextFeatures,
     collate,
     load_features,
+    null_features,
+    null_level,
     save_features,
     to_text_batch,
+    with_level,
 )
 from mtif.text.pipeline import text_features
 
@@ -32,7 +35,10 @@ __all__ = [
     "get_describer",
     "get_encoder",
     "load_features",
+    "null_features",
+    "null_level",
     "save_features",
     "text_features",
     "to_text_batch",
+    "with_level",
 ]

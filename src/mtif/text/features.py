@@ -73,6 +73,26 @@ class TextFeatures:
         return self.levels[LEVELS.index(name)]
 
 
+def null_level(dim: int) -> LevelTokens:
+    """A level with no text: zero tokens. TGVM leaves such a level's features unmodulated,
+    which is what "no description" means to the network (``--describer none``)."""
+    return LevelTokens(torch.zeros(0, dim), torch.zeros(0, dtype=torch.bool))
+
+
+def null_features(dim: int, encoder: str) -> TextFeatures:
+    """Features of a pair with no description at any level (see ``null_level``)."""
+    return TextFeatures(levels=(null_level(dim), null_level(dim), null_level(dim)), encoder=encoder)
+
+
+def with_level(feats: TextFeatures, name: str, tokens: LevelTokens) -> TextFeatures:
+    """``feats`` with level ``name`` replaced by ``tokens`` (the user's words for one level)."""
+    if name not in LEVELS:
+        raise ValueError(f"unknown level {name!r}; expected one of {', '.join(LEVELS)}")
+    levels = list(feats.levels)
+    levels[LEVELS.index(name)] = tokens
+    return TextFeatures(levels=(levels[0], levels[1], levels[2]), encoder=feats.encoder)
+
+
 def collate(items: Sequence[TextFeatures]) -> tuple[LevelTokens, LevelTokens, LevelTokens]:
     """Batch single-pair features: per level, tokens ``(B, T_max, D)`` and mask ``(B, T_max)``.
 
@@ -87,7 +107,8 @@ def collate(items: Sequence[TextFeatures]) -> tuple[LevelTokens, LevelTokens, Le
     out = []
     for k in range(len(LEVELS)):
         seqs = [it.levels[k] for it in items]
-        t_max = max(s.tokens.shape[0] for s in seqs)
+        # At least one slot: a batch whose level is null everywhere still has a (B, 1) mask.
+        t_max = max(1, max(s.tokens.shape[0] for s in seqs))
         tokens = torch.zeros(len(seqs), t_max, items[0].dim)
         mask = torch.zeros(len(seqs), t_max, dtype=torch.bool)
         for b, s in enumerate(seqs):
