@@ -29,6 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "many stops (a range no 8-bit photo holds); the ground truth stays the photo (default 0)",
     )
     p.add_argument(
+        "--dark-noise",
+        type=float,
+        default=0.0,
+        help="exposure only: add to the darkest shot Gaussian noise of a sigma drawn from 0 to "
+        "this many 8-bit levels (high-ISO grain the fusion must not copy; default 0)",
+    )
+    p.add_argument(
         "--continuous-depth",
         action="store_true",
         help="focus only: blur by distance from each shot's focus plane over a smooth depth map, "
@@ -42,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.hdr_stops and args.task != "mef":
         raise ValueError("--hdr-stops applies to exposure brackets (--task mef) only")
+    if args.dark_noise and args.task != "mef":
+        raise ValueError("--dark-noise applies to exposure brackets (--task mef) only")
+    if args.dark_noise < 0:
+        raise ValueError(f"--dark-noise must be at least 0, got {args.dark_noise}")
     if args.continuous_depth and args.task != "mff":
         raise ValueError("--continuous-depth applies to focus stacks (--task mff) only")
     photos = list_photos(args.photos)
@@ -53,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         n_inputs=args.inputs,
         hdr_stops=args.hdr_stops,
         continuous_depth=args.continuous_depth,
+        dark_noise=args.dark_noise,
         progress=not args.no_progress,
     )
     print(f"{made} new stacks, {len(photos)} in all, in {args.out}")

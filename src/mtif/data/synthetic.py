@@ -64,13 +64,20 @@ def _quantise8(x: np.ndarray) -> np.ndarray:
 
 
 def exposure_bracket(
-    photo: np.ndarray, rng: np.random.Generator, n_inputs: int = 2, hdr_stops: float = 0.0
+    photo: np.ndarray,
+    rng: np.random.Generator,
+    n_inputs: int = 2,
+    hdr_stops: float = 0.0,
+    dark_noise: float = 0.0,
 ) -> SyntheticStack:
     """An ``n_inputs``-shot exposure bracket of ``photo`` (float ``[0, 1]``, grey or RGB).
 
     The darkest shot is 2-4 stops under, the brightest 1.5-3 stops over, the rest evenly
     between them in EV. ``hdr_stops > 0`` lights the scene by a smooth field spanning a random
     0..``hdr_stops`` stops, centred on the photo's exposure; the ground truth is the photo.
+    ``dark_noise > 0`` adds to the darkest shot Gaussian noise of a sigma drawn from
+    0..``dark_noise`` (8-bit units) after the tone curve: the grain of a short exposure taken at
+    a high ISO, which the fusion must brighten and so must not copy.
     """
     if n_inputs < 2:
         raise ValueError(f"a bracket needs at least 2 exposures, got {n_inputs}")
@@ -91,8 +98,11 @@ def exposure_bracket(
         signal = radiance * np.float32(2.0**ev)
         noise = rng.standard_normal(signal.shape).astype(np.float32)
         sensed = signal + noise * np.sqrt(shot * np.clip(signal, 0.0, None) + read**2)
-        shots.append(_quantise8(_response(sensed, gamma, toe)))
-    return SyntheticStack(tuple(shots), photo, "mef")
+        shots.append(_response(sensed, gamma, toe))
+    if dark_noise > 0:  # drawn only here, so brackets without it stay as they always were
+        sigma = np.float32(rng.uniform(0.0, dark_noise) / 255.0)
+        shots[0] = shots[0] + sigma * rng.standard_normal(shots[0].shape).astype(np.float32)
+    return SyntheticStack(tuple(_quantise8(s) for s in shots), photo, "mef")
 
 
 def _disk_blur(img: np.ndarray, radius: float) -> np.ndarray:
@@ -193,15 +203,16 @@ def make_stack(
     n_inputs: int = 2,
     hdr_stops: float = 0.0,
     continuous_depth: bool = False,
+    dark_noise: float = 0.0,
 ) -> SyntheticStack:
-    """A synthetic stack for ``task`` (``"mef"`` or ``"mff"``); ``hdr_stops`` is for ``"mef"``,
-    ``continuous_depth`` for ``"mff"``."""
+    """A synthetic stack for ``task`` (``"mef"`` or ``"mff"``); ``hdr_stops`` and
+    ``dark_noise`` are for ``"mef"``, ``continuous_depth`` for ``"mff"``."""
     if task == "mef":
         if continuous_depth:
             raise ValueError("continuous_depth places focus planes; it has no exposure meaning")
-        return exposure_bracket(photo, rng, n_inputs, hdr_stops)
-    if hdr_stops:
-        raise ValueError("hdr_stops lights an exposure bracket's scene; it has no focus meaning")
+        return exposure_bracket(photo, rng, n_inputs, hdr_stops, dark_noise)
+    if hdr_stops or dark_noise:
+        raise ValueError("hdr_stops and dark_noise make exposure brackets; no focus meaning")
     if task == "mff":
         if continuous_depth:
             return lens_focus_stack(photo, rng, n_inputs)
@@ -263,6 +274,7 @@ def synthesise_folder(
     n_inputs: int = 2,
     hdr_stops: float = 0.0,
     continuous_depth: bool = False,
+    dark_noise: float = 0.0,
     progress: bool = True,
 ) -> int:
     """Write one synthetic stack per photo as a data set ``out_dir/{A,B,...,GT}/<name>.png``.
@@ -277,7 +289,9 @@ def synthesise_folder(
         if all(t.exists() for t in targets):
             continue
         rng = photo_seed(seed, photo)
-        stack = make_stack(read_image(photo), task, rng, n_inputs, hdr_stops, continuous_depth)
+        stack = make_stack(
+            read_image(photo), task, rng, n_inputs, hdr_stops, continuous_depth, dark_noise
+        )
         # GT last: its presence marks a complete stack.
         for target, img in zip(targets, (*stack.inputs, stack.gt), strict=True):
             write_image(target, img, overwrite=True)

@@ -13,12 +13,15 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from mtif.data.intents import needs_truth, task_intents
 from mtif.data.splits import split_names
 from mtif.losses import TASK_WEIGHTS, LossWeights
 from mtif.losses.functional import check_loss_options
 
 ENRICHMENT_MODES = ("saliency", "random", "none")
 LOSS_MODES = ("multi-grained", "base-only")
+# Describers whose text a network can be trained on ("none" is null_text_rate's business).
+TRAIN_DESCRIBERS = ("offline", "vlm", "files")
 
 
 @dataclass
@@ -61,7 +64,14 @@ class TrainConfig:
     # teaches a network to pick each input's detail where it has some, not always from the
     # input that had more in the training set (infrared; see mtif.engine.patches).
     input_blur: float = 0.0
-    describer: str = "offline"
+    # Teaching a network to follow words (mtif.engine.text_plan): the share of views whose
+    # semantic text is an intent's wording, with the target that intent makes (mef, ivf), and
+    # the share with no text at all (the neutral target).
+    intent_rate: float = 0.0
+    null_text_rate: float = 0.0
+    describer: str = "offline"  # "offline", "vlm" (described once, cached) or "files"
+    # The files describer's folder of descriptions (see mtif.text.files), e.g. a VLM's output.
+    text_dir: str = ""
     encoder: str = "minilm"
     text_cache: str = ""  # empty: <data>/.mtif-cache
     log_every: int = 10
@@ -74,6 +84,19 @@ class TrainConfig:
     def uses_gt(self) -> bool:
         """Whether the loss compares with the pairs' ground truth."""
         return "ground-truth" in (self.grad_reference, self.intensity_reference)
+
+    @property
+    def teaches_words(self) -> bool:
+        """Whether views draw intents or null text (``mtif.engine.text_plan``)."""
+        return self.intent_rate > 0 or self.null_text_rate > 0
+
+    @property
+    def needs_data_truth(self) -> bool:
+        """Whether the data set must carry a GT/ folder: the loss uses a ground truth that no
+        intent target stands in for (infrared intents make theirs from the inputs)."""
+        if self.teaches_words and not needs_truth(self.task):
+            return self.grad_reference == "ground-truth"
+        return self.uses_gt
 
     def validate(self) -> None:
         if self.task not in ("mef", "mff", "ivf"):
@@ -95,8 +118,32 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.input_blur <= 1.0:
             raise ValueError(f"input_blur must be within [0, 1], got {self.input_blur}")
+        self._validate_words()
         if self.patch % 4:
             raise ValueError(f"patch must be a multiple of 4, got {self.patch}")
+
+    def _validate_words(self) -> None:
+        if self.describer not in TRAIN_DESCRIBERS:
+            raise ValueError(f"describer must be one of {TRAIN_DESCRIBERS}, got {self.describer!r}")
+        if self.describer == "files" and not self.text_dir:
+            raise ValueError("describer: files needs text_dir: the folder of descriptions")
+        rates = (self.intent_rate, self.null_text_rate)
+        if min(rates) < 0 or sum(rates) > 1:
+            raise ValueError(
+                f"intent_rate and null_text_rate must be at least 0 and add up to at most 1, got "
+                f"{self.intent_rate} and {self.null_text_rate}"
+            )
+        if not self.teaches_words:
+            return
+        if not self.use_text:
+            raise ValueError("intent_rate and null_text_rate teach text; use_text=false has none")
+        if self.intent_rate > 0:
+            task_intents(self.task)  # focus networks have no intents: a clear error
+        if self.intensity_reference != "ground-truth":
+            raise ValueError(
+                "intent_rate/null_text_rate give each view its target through the pixel term: "
+                "set intensity_reference=ground-truth"
+            )
 
     def resolved_loss_weights(self) -> LossWeights:
         """The task's weights from the paper (``TASK_WEIGHTS``) with ``loss_weights`` applied."""

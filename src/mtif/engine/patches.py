@@ -23,8 +23,9 @@ import torch
 
 from mtif.data.enrichment import CropBox, random_views, salient_views
 from mtif.data.saliency import pair_saliency
+from mtif.engine.text_plan import TextPlan, draw_text
 from mtif.model.text_batch import TextBatch
-from mtif.text import TextFeatures, to_text_batch
+from mtif.text import LevelTokens, TextFeatures, to_text_batch
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class TrainPair:
     boxes: tuple[CropBox, ...]  # saliency views; empty unless enrichment is "saliency"
     text: TextFeatures | None
     gt: np.ndarray | None = None  # luma ground truth, for the "ground-truth" loss references
+    # Per intent of a TextPlan: the pair's semantic text followed by one of its wordings.
+    scene_intents: tuple[LevelTokens, ...] = ()
 
 
 class Batch(NamedTuple):
@@ -59,6 +62,7 @@ def prepare_pair(
     text: TextFeatures | None,
     boxes: tuple[CropBox, ...] | None = None,
     gt: np.ndarray | None = None,
+    scene_intents: tuple[LevelTokens, ...] = (),
 ) -> TrainPair:
     """Pad a pair (and its ground truth) up to the patch size if needed and find its saliency
     views once (unless ``boxes`` brings them from a cache)."""
@@ -71,7 +75,7 @@ def prepare_pair(
         boxes = ()
     elif boxes is None:
         boxes = tuple(salient_views(pair_saliency(a, b), patch, n_views))
-    return TrainPair(name, a, b, boxes, text, gt)
+    return TrainPair(name, a, b, boxes, text, gt, scene_intents)
 
 
 def _view(pair: TrainPair, patch: int, enrichment: str, rng: np.random.Generator):
@@ -114,17 +118,27 @@ def draw_batch(
     enrichment: str,
     rank: int = 0,
     input_blur: float = 0.0,
+    plan: TextPlan | None = None,
 ) -> Batch:
     """The batch of ``step``: views of randomly chosen pairs (see ``Batch``), each input blurred
-    with probability ``input_blur``."""
+    with probability ``input_blur``; with a ``plan``, each view's text and target drawn by it
+    (``mtif.engine.text_plan``)."""
     rng = np.random.default_rng([seed, step, rank])
     chosen = [pairs[int(i)] for i in rng.integers(len(pairs), size=batch_size)]
     views = [_view(pair, patch, enrichment, rng) for pair in chosen]
     views = [_blur_inputs(v, input_blur, rng) for v in views]
+    if plan is not None:
+        drawn = [
+            draw_text(plan, p.text, p.scene_intents, v, rng)
+            for p, v in zip(chosen, views, strict=True)
+        ]
+        views = [(v[0], v[1], target) for v, (_, target) in zip(views, drawn, strict=True)]
+        texts = to_text_batch([t for t, _ in drawn])
 
     def stack(k: int) -> torch.Tensor:
         return torch.from_numpy(np.stack([v[k] for v in views]))[:, None].float()
 
     gt = stack(2) if all(len(v) == 3 for v in views) else None
-    text = to_text_batch([pair.text for pair in chosen]) if chosen[0].text is not None else None
-    return Batch(stack(0), stack(1), text, gt)
+    if plan is None:
+        texts = to_text_batch([p.text for p in chosen]) if chosen[0].text is not None else None
+    return Batch(stack(0), stack(1), texts, gt)

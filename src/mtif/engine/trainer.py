@@ -26,7 +26,7 @@ from mtif.engine.state import (
     resume_training_state,
     save_training_state,
 )
-from mtif.engine.training_data import load_training_pairs, load_validation_pairs
+from mtif.engine.training_data import load_training_pairs, load_validation_pairs, text_plan
 from mtif.engine.validation import validate
 from mtif.io import atomic_write_bytes
 from mtif.losses import MultiGrainedLoss
@@ -75,6 +75,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     pairs = load_training_pairs(config, progress=progress and ctx.is_main)
     val_pairs = load_validation_pairs(config) if ctx.is_main else []
     text_dim = pairs[0].text.dim if pairs[0].text is not None else 384
+    plan = text_plan(config, pairs[0].text.encoder, text_dim) if config.teaches_words else None
     overrides = {**config.model_overrides, "use_text": config.use_text, "text_dim": text_dim}
     model = create_model(config.model, **overrides).to(ctx.device)
     optimizer = torch.optim.Adam(_trainable(model, config.train_only), lr=config.lr)
@@ -109,6 +110,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
             enrichment=config.enrichment,
             rank=ctx.rank,
             input_blur=config.input_blur,
+            plan=plan,
         )
         a, b = batch.a.to(ctx.device), batch.b.to(ctx.device)
         text = batch.text.to(ctx.device) if batch.text is not None else None

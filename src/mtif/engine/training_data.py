@@ -11,16 +11,27 @@ import numpy as np
 from tqdm import tqdm
 
 from mtif.data.enrichment import CropBox
+from mtif.data.intents import neutral_intent, task_intents
 from mtif.data.pairs import Sample, find_samples, select_samples
 from mtif.data.saliency import u2netp_path
 from mtif.data.splits import split_names
 from mtif.engine.config import TrainConfig
 from mtif.engine.patches import TrainPair, prepare_pair
+from mtif.engine.text_plan import TextPlan
 from mtif.engine.validation import ValPair
 from mtif.io import atomic_write_bytes, read_image
-from mtif.text import TextCache, TextFeatures, default_cache_dir, get_describer, get_encoder
+from mtif.text import (
+    Describer,
+    Descriptions,
+    LevelTokens,
+    TextCache,
+    TextFeatures,
+    default_cache_dir,
+    get_describer,
+    get_encoder,
+)
 from mtif.text.cache import file_digest
-from mtif.text.pipeline import text_features
+from mtif.text.pipeline import describe_cached, encode_cached
 
 
 def _samples(data: str, what: str, split: str = "") -> list[Sample]:
@@ -33,17 +44,68 @@ def _samples(data: str, what: str, split: str = "") -> list[Sample]:
     return found.samples
 
 
+def training_describer(config: TrainConfig) -> Describer:
+    """The run's describer; the files describer reads ``text_dir`` (a data set's own texts, or
+    a VLM's written once with ``mtif describe``)."""
+    if config.describer == "files":
+        return get_describer("files", text_dir=config.text_dir)
+    return get_describer(config.describer)
+
+
 def _texts(
     samples: list[Sample], config: TrainConfig, data: str, progress: bool
-) -> list[TextFeatures | None]:
-    """Each pair's encoded descriptions (from the cache when present), or None without text."""
+) -> tuple[list[TextFeatures | None], list[Descriptions | None]]:
+    """Each pair's encoded descriptions and the descriptions themselves (from the cache when
+    present), or Nones without text."""
     if not config.use_text:
-        return [None] * len(samples)
-    describer = get_describer(config.describer)
+        return [None] * len(samples), [None] * len(samples)
+    describer = training_describer(config)
     encoder = get_encoder(config.encoder)
     cache = TextCache(Path(config.text_cache) if config.text_cache else default_cache_dir(data))
     bar = tqdm(samples, desc="text features", unit="pair", disable=not progress)
-    return [text_features(s.inputs, describer, encoder, cache) for s in bar]
+    feats, texts = [], []
+    for s in bar:
+        desc = describe_cached(s.inputs, describer, cache)[0]
+        texts.append(desc)
+        feats.append(encode_cached(desc, encoder, cache)[0])
+    return feats, texts
+
+
+def text_plan(config: TrainConfig, encoder_identity: str, dim: int) -> TextPlan | None:
+    """The run's ``TextPlan`` (its intents' training wordings encoded), or None."""
+    if not config.teaches_words:
+        return None
+    intents = (
+        task_intents(config.task) if config.intent_rate > 0 else (neutral_intent(config.task),)
+    )
+    encoder = get_encoder(config.encoder)
+    wordings = tuple(tuple(encoder.encode_texts(i.train_wordings)) for i in intents)
+    return TextPlan(
+        intents, wordings, config.intent_rate, config.null_text_rate, dim, encoder_identity
+    )
+
+
+def _scene_intents(
+    texts: list[Descriptions | None], config: TrainConfig, progress: bool
+) -> list[tuple[LevelTokens, ...]]:
+    """Per pair and intent: the pair's semantic description followed by one of the intent's
+    training wordings (chosen by the pair's name), encoded in batches."""
+    if config.intent_rate <= 0:
+        return [()] * len(texts)
+    intents = task_intents(config.task)
+    encoder = get_encoder(config.encoder)
+    joined = []
+    for k, desc in enumerate(texts):
+        rng = np.random.default_rng([config.seed, k])
+        for intent in intents:
+            wording = intent.train_wordings[int(rng.integers(len(intent.train_wordings)))]
+            joined.append(f"{desc.semantic} {wording}")
+    chunks = range(0, len(joined), 64)
+    tokens: list[LevelTokens] = []
+    for start in tqdm(chunks, desc="intent texts", unit="batch", disable=not progress):
+        tokens.extend(encoder.encode_texts(joined[start : start + 64]))
+    n = len(intents)
+    return [tuple(tokens[k * n : (k + 1) * n]) for k in range(len(texts))]
 
 
 def _luma_pair(sample: Sample):
@@ -68,7 +130,7 @@ def _cached_boxes(path: Path) -> tuple[CropBox, ...] | None:
 
 
 def _ground_truth(sample: Sample, config: TrainConfig) -> np.ndarray | None:
-    if not config.uses_gt:
+    if not config.needs_data_truth:
         return None
     if sample.gt is None:
         raise ValueError(
@@ -80,10 +142,14 @@ def _ground_truth(sample: Sample, config: TrainConfig) -> np.ndarray | None:
 
 def load_training_pairs(config: TrainConfig, *, progress: bool = True) -> list[TrainPair]:
     samples = _samples(config.data, "training", config.split)
-    texts = _texts(samples, config, config.data, progress)
+    texts, descriptions = _texts(samples, config, config.data, progress)
+    scenes = _scene_intents(descriptions, config, progress)
     pairs = []
-    for sample, text in tqdm(
-        list(zip(samples, texts, strict=True)), desc="views", unit="pair", disable=not progress
+    for sample, text, scene in tqdm(
+        list(zip(samples, texts, scenes, strict=True)),
+        desc="views",
+        unit="pair",
+        disable=not progress,
     ):
         a, b = _luma_pair(sample)
         cache = _views_path(sample, config) if config.enrichment == "saliency" else None
@@ -98,6 +164,7 @@ def load_training_pairs(config: TrainConfig, *, progress: bool = True) -> list[T
             text,
             boxes,
             _ground_truth(sample, config),
+            scene,
         )
         if cache is not None and boxes is None:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +180,7 @@ def load_validation_pairs(config: TrainConfig) -> list[ValPair]:
     if not samples:
         raise ValueError(f"{config.val_data}: validation pairs need a GT/ folder")
     samples = samples[: config.val_max_pairs]
-    texts = _texts(samples, config, config.val_data, progress=False)
+    texts = _texts(samples, config, config.val_data, progress=False)[0]
     return [
         ValPair(s.name, *_luma_pair(s), read_image(s.gt, grey=True), text)
         for s, text in zip(samples, texts, strict=True)
