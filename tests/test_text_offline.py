@@ -233,9 +233,9 @@ def test_task_option_and_identity() -> None:
 
     ir, vis = warm_blob_pair()
     grey_vis = vis.mean(axis=2)
-    assert OfflineDescriber().identity == "offline:offline-v2"
+    assert OfflineDescriber().identity == "offline:offline-v3"
     forced = OfflineDescriber(task="ivf")
-    assert forced.identity == "offline:offline-v2:ivf"
+    assert forced.identity == "offline:offline-v3:ivf"
     # Two grey images: only the caller knows they are infrared + visible (A = infrared).
     assert "the first image is the infrared one" in forced.describe_images([ir, grey_vis]).semantic
     assert "infrared" not in OfflineDescriber().describe_images([ir, grey_vis]).semantic

@@ -41,6 +41,7 @@ class Measurements:
     textured: np.ndarray
     scene: np.ndarray
     rgb: np.ndarray | None  # mean of the inputs in RGB, (h, w, 3), None for grey inputs
+    lumas: tuple[np.ndarray, ...]  # each input's luma at the working resolution
 
 
 def _work_size(h: int, w: int) -> tuple[int, int]:
@@ -122,6 +123,7 @@ def measure(images: Sequence[np.ndarray]) -> Measurements:
         textured=textured,
         scene=np.mean(lumas, axis=0, dtype=np.float32),
         rgb=np.mean(small, axis=0, dtype=np.float32) if small[0].ndim == 3 else None,
+        lumas=tuple(lumas),
     )
 
 

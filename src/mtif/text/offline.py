@@ -1,9 +1,10 @@
 """The offline describer: three descriptions written from measurements of the inputs.
 
 No network and no hub: exposure and focus maps, edge statistics, layout and saliency (see
-``mtif.text.measure``) and ImageNet labels (``mtif.text.imagenet``) become short sentences
-that say what each input contributes and where. Deterministic: the same pixels give the same
-words.
+``mtif.text.measure``), each shot's noise and the exposure gap (``mtif.text.shots``, from EXIF
+when the files have it) and ImageNet labels (``mtif.text.imagenet``) become short sentences
+that say what each input contributes and where. Deterministic: the same pixels (and EXIF) give
+the same words.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import cv2
 import numpy as np
 
 from mtif.io import read_image
+from mtif.io.exif import Exposure, read_exposure
 from mtif.text.descriptions import Descriptions
 from mtif.text.imagenet import class_names, classify
 from mtif.text.infrared import (
@@ -33,11 +35,16 @@ from mtif.text.measure import (
     salient_region,
     work_images,
 )
+from mtif.text.noise import noise_sigma
 from mtif.text.regions import cell_name, grid_means, join_words, region_masks, where
+from mtif.text.shots import exif_gap_sentence, noise_sentence, pixel_gap_sentence
 
 # v2: infrared + visible pairs get their own sentences (mtif.text.infrared).
-PROMPT_VERSION = "offline-v2"
+# v3: each shot's noise, and the exposure gap in stops (EXIF or brightness), in the detail text.
+PROMPT_VERSION = "offline-v3"
 LABEL_THRESHOLD = 0.05  # labels below this probability are noise, not content
+# Inputs whose mean brightness spans this much are an exposure series; closer ones a focus one.
+EXPOSURE_SPREAD = 0.15
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 # Hue ranges (OpenCV degrees 0..360) and their everyday names.
 _HUES = ((15, "red"), (45, "orange"), (70, "yellow"), (170, "green"), (200, "cyan"),
@@ -98,14 +105,35 @@ def _texture_word(density: float) -> str:
     return "moderately textured" if density < 0.10 else "busy, with dense fine texture"
 
 
-def detail_text(m: Measurements) -> str:
-    """Fine details: exposure and focus per input and region, edge density and texture."""
-    lines = _exposure_sentences(m) + _focus_sentences(m)
+def differs_in_exposure(m: Measurements) -> bool:
+    """Whether the series is an exposure series (else a focus series, or alike inputs)."""
+    return max(m.mean) - min(m.mean) >= EXPOSURE_SPREAD
+
+
+def _gap_sentences(m: Measurements, exif: Sequence[Exposure | None] | None) -> list[str]:
+    """The exposure gap, from EXIF when every shot has it, else by brightness; only for an
+    exposure series (a focus series shares its exposure)."""
+    if not differs_in_exposure(m):
+        return []
+    found = exif_gap_sentence(exif) if exif else None
+    found = found or pixel_gap_sentence(m.lumas)
+    return [found] if found else []
+
+
+def detail_text(
+    m: Measurements,
+    noise: Sequence[float | None],
+    exif: Sequence[Exposure | None] | None = None,
+) -> str:
+    """Fine details: exposure per input and region, the exposure gap, focus, edge density and
+    texture, and each input's noise (``noise``: sigma per input, ``noise.noise_sigma``)."""
+    lines = _exposure_sentences(m) + _gap_sentences(m, exif) + _focus_sentences(m)
     lines.append(
         "Edges cover "
         + ", ".join(f"{_pct(e)} of {_nth(i)}" for i, e in enumerate(m.edge_density))
         + f"; the scene is {_texture_word(max(m.edge_density))}."
     )
+    lines.append(noise_sentence([_nth(i) for i in range(len(noise))], noise))
     return " ".join(lines)
 
 
@@ -173,8 +201,7 @@ def semantic_text(m: Measurements, images: Sequence[np.ndarray]) -> str:
     """Semantics: ImageNet labels, colours, overall brightness and what differs between inputs."""
     lines = [s for s in (_label_sentence(images),) if s]
     lines.append(_colour_sentence(m.rgb))
-    spread = max(m.mean) - min(m.mean)
-    if spread >= 0.15:
+    if differs_in_exposure(m):
         lines.append(
             "The inputs differ in exposure (mean brightness "
             + ", ".join(f"{v:.2f}" for v in m.mean)
@@ -233,7 +260,7 @@ class OfflineDescriber:
     See the module docstring. ``task``: None describes an infrared + visible pair (one grey and
     one colour input) as such and anything else as an exposure/focus series; "ivf" describes
     every pair as infrared + visible (the first input is the infrared one unless exactly one
-    is grey); "mef"/"mff" never do. ``identity`` is "offline:offline-v2", plus ":<task>" when
+    is grey); "mef"/"mff" never do. ``identity`` is "offline:offline-v3", plus ":<task>" when
     a task is given (bump ``PROMPT_VERSION`` whenever the wording or the measurements change,
     so caches are rebuilt).
     """
@@ -247,16 +274,26 @@ class OfflineDescriber:
         self.identity = f"offline:{PROMPT_VERSION}" + (f":{task}" if task else "")
 
     def describe(self, paths: Sequence[Path]) -> Descriptions:
-        """Describe an aligned series of image files (two or more)."""
-        return self.describe_images([read_image(p) for p in paths])
+        """Describe an aligned series of image files (two or more), with their EXIF."""
+        images = [read_image(p) for p in paths]
+        return self.describe_images(images, exif=[read_exposure(p) for p in paths])
 
-    def describe_images(self, images: Sequence[np.ndarray]) -> Descriptions:
-        """Describe images in memory: float32 ``[0, 1]``, ``(H, W)`` or ``(H, W, 3)``, aligned."""
+    def describe_images(
+        self, images: Sequence[np.ndarray], exif: Sequence[Exposure | None] | None = None
+    ) -> Descriptions:
+        """Describe images in memory: float32 ``[0, 1]``, ``(H, W)`` or ``(H, W, 3)``, aligned.
+
+        ``exif``: each image's exposure settings (``mtif.io.exif.read_exposure``), or None
+        where unknown; exposure gaps come from them when every image has a shutter time.
+        """
+        if exif is not None and len(exif) != len(images):
+            raise ValueError(f"expected one EXIF entry per image ({len(images)}), got {len(exif)}")
         m = measure(images)
         ir = infrared_index(images, self.task)
         if ir is None:
+            noise = [noise_sigma(np.asarray(im, dtype=np.float32)) for im in images]
             return Descriptions(
-                detail=detail_text(m),
+                detail=detail_text(m, noise, exif),
                 structure=structure_text(m),
                 semantic=semantic_text(m, images),
             )
