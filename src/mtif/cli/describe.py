@@ -17,13 +17,36 @@ def add_text_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "dir", type=Path, metavar="DIR", help="data folder with A/ B/ (or UNDER/ OVER/, NEAR/ FAR/)"
     )
+    add_describer_args(p)
     p.add_argument(
-        "--describer",
-        choices=DESCRIBERS,
-        default="offline",
-        help="offline: from measurements of the images, no network (default); vlm: an "
-        "OpenAI-compatible vision-language endpoint; files: descriptions shipped with the data",
+        "--cache",
+        type=Path,
+        metavar="CACHE_DIR",
+        help=f"cache folder (default: ${CACHE_ENV}, else DIR/{CACHE_DIRNAME})",
     )
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+_DESCRIBER_HELP = (
+    "offline: from measurements of the images, no network (default); vlm: an "
+    "OpenAI-compatible vision-language endpoint; files: descriptions shipped with the data"
+)
+_TEXT_DIR_HELP = (
+    "files: folder of descriptions (default: DIR/text): <stem>.json, "
+    "detail/ structure/ semantic/<stem>.txt, or one folder of <stem>.txt per input"
+)
+
+
+def add_describer_args(
+    p: argparse.ArgumentParser,
+    *,
+    choices: tuple[str, ...] = DESCRIBERS,
+    default: str | None = "offline",
+    describer_help: str = _DESCRIBER_HELP,
+    text_dir_help: str = _TEXT_DIR_HELP,
+) -> None:
+    """``--describer``, the vlm options and ``--text-dir`` (``describe``, ``encode``, ``fuse``)."""
+    p.add_argument("--describer", choices=choices, default=default, help=describer_help)
     p.add_argument(
         "--base-url",
         help="vlm: endpoint root, e.g. http://localhost:11434/v1 "
@@ -40,35 +63,31 @@ def add_text_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--concurrency", type=int, default=4, help="vlm: requests in flight at once (default: 4)"
     )
-    p.add_argument(
-        "--text-dir",
-        type=Path,
-        help="files: folder of descriptions (default: DIR/text): <stem>.json, "
-        "detail/ structure/ semantic/<stem>.txt, or one folder of <stem>.txt per input",
-    )
-    p.add_argument(
-        "--cache",
-        type=Path,
-        metavar="CACHE_DIR",
-        help=f"cache folder (default: ${CACHE_ENV}, else DIR/{CACHE_DIRNAME})",
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--text-dir", type=Path, help=text_dir_help)
 
 
-def describer_from_args(args: argparse.Namespace) -> Describer:
+def describer_options(args: argparse.Namespace, default_text_dir: Path | None) -> dict:
+    """Constructor options of the chosen describer (``get_describer``) from the vlm / files
+    arguments; vlm-only arguments with another describer are an error, not silently dropped."""
     if args.describer == "vlm":
-        return get_describer(
-            "vlm",
-            base_url=args.base_url,
-            model=args.model,
-            api_key_env=args.api_key_env,
-            concurrency=args.concurrency,
-        )
+        return {
+            "base_url": args.base_url,
+            "model": args.model,
+            "api_key_env": args.api_key_env,
+            "concurrency": args.concurrency,
+        }
     if args.base_url or args.model:
         raise ValueError("--base-url and --model apply to --describer vlm only")
     if args.describer == "files":
-        return get_describer("files", text_dir=args.text_dir or args.dir / "text")
-    return get_describer(args.describer)
+        text_dir = args.text_dir or default_text_dir
+        if text_dir is None:
+            raise ValueError("--describer files needs --text-dir FOLDER of descriptions")
+        return {"text_dir": text_dir}
+    return {}
+
+
+def describer_from_args(args: argparse.Namespace) -> Describer:
+    return get_describer(args.describer, **describer_options(args, args.dir / "text"))
 
 
 def samples_and_cache(args: argparse.Namespace) -> tuple[list[Sample], TextCache]:

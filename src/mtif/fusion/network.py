@@ -26,6 +26,9 @@ from mtif.model.network import SIZE_MULTIPLE
 
 #: Describes a pair and encodes the description for the network: ``(a, b) -> TextBatch``, with
 #: ``a``, ``b`` float32 ``[0, 1]`` grey or RGB previews (long side at most ``PREVIEW_SIDE``).
+#: A source with a method ``describe_node(a, b, left, right)`` is called through it instead,
+#: ``left``/``right`` being the indices of the series inputs each side covers (a leaf pair:
+#: one each), so it can describe a pair of input files from the files themselves.
 TextSource = Callable[[np.ndarray, np.ndarray], TextBatch]
 PREVIEW_SIDE = 1024
 T = TypeVar("T")
@@ -119,18 +122,27 @@ class NetworkFuser:
         """Fused luma ``(H, W)`` of two or more aligned images (grey or RGB float32
         ``[0, 1]``), as a balanced tree for more than two (see the module docstring)."""
         describe = callable(self.text) and not isinstance(self.text, TextBatch)
-        # A node is (luma, preview): the preview (small colour copy) is what gets described.
-        leaves = [(luma(im), _preview(im) if describe else None) for im in images]
+        # A node is (luma, preview, inputs covered): the preview (small colour copy) is what
+        # gets described.
+        leaves = [
+            (luma(im), _preview(im) if describe else None, (i,)) for i, im in enumerate(images)
+        ]
 
         def node(x: tuple, y: tuple) -> tuple:
-            text = self.text(x[1], y[1]) if describe else None  # type: ignore[operator]
+            text = self._node_text(x, y) if describe else None
             fused = self.fuse_pair(x[0], y[0], text)
             if not describe:
-                return fused, None
+                return fused, None, x[2] + y[2]
             small = cv2.resize(fused, x[1].shape[1::-1], interpolation=cv2.INTER_AREA)
-            return fused, recolour(small, [x[1], y[1]])
+            return fused, recolour(small, [x[1], y[1]]), x[2] + y[2]
 
         return tree_reduce(leaves, node)[0]
+
+    def _node_text(self, x: tuple, y: tuple) -> TextBatch:
+        by_node = getattr(self.text, "describe_node", None)
+        if by_node is not None:
+            return by_node(x[1], y[1], x[2], y[2])
+        return self.text(x[1], y[1])  # type: ignore[operator,misc]
 
 
 def _preview(img: np.ndarray) -> np.ndarray:
