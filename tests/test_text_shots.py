@@ -6,6 +6,7 @@ the EXIF gap against JPEGs written here with known exposure tags.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +177,42 @@ def test_noisy_shot_is_named_and_a_focus_series_has_no_gap() -> None:
     detail = OfflineDescriber().describe_images([noisy, luma]).detail
     assert "Noise: the first image is noisy (about 9/255), the second image is clean" in detail
     assert "stops apart" not in detail  # same brightness: not an exposure series
+
+
+def ir_pair(visible: np.ndarray) -> list[np.ndarray]:
+    """A flat infrared frame with one warm disc, and ``visible`` (RGB)."""
+    h, w = visible.shape[:2]
+    ir = np.full((h, w), 0.3, np.float32)
+    yy, xx = np.mgrid[:h, :w]
+    ir[(yy - h // 3) ** 2 + (xx - w // 3) ** 2 < (h // 10) ** 2] = 0.9
+    return [ir, visible]
+
+
+def test_hazy_visible_image_is_named() -> None:
+    clear = photo("astronaut")
+    veiled = clear * 0.4 + 0.9 * 0.6  # transmission 0.4 through a bright veil
+    hazy = OfflineDescriber().describe_images(ir_pair(veiled)).detail
+    assert "The visible image looks hazy or washed out: even its darkest parts are pale" in hazy
+    assert "hazy" not in OfflineDescriber().describe_images(ir_pair(clear)).detail
+
+
+def test_dark_noisy_visible_image_in_an_ir_pair() -> None:
+    luma = to_grey(photo("coffee"))
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0.0, 12 / 255, luma.shape)[..., None]  # the same in R, G and B
+    tint = np.array([1.0, 0.8, 0.6], np.float32)  # colour, so that it reads as the visible one
+    vis = eight_bit(luma[..., None] * tint * (0.12 / luma.mean()) + noise)
+    detail = OfflineDescriber().describe_images(ir_pair(vis)).detail
+    assert "Noise: the infrared image is clean (under 1/255), the visible image is very noisy" in (
+        detail
+    )
+    assert "of the visible image's pixels are too dark to show detail" in detail
+    assert "hazy" not in detail
+
+
+def test_blown_highlights_in_the_visible_image() -> None:
+    vis = photo("chelsea").copy()
+    vis[:60, :100] = 1.0  # a lamp's glare: 4% of the frame
+    detail = OfflineDescriber().describe_images(ir_pair(vis)).detail
+    # 4.4% of the full frame; the working resolution's area averaging blurs its border.
+    assert re.search(r" [45]% of the visible image's pixels are blown out\.", detail)

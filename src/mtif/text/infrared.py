@@ -6,6 +6,11 @@ the infrared image has strong local contrast and the visible image little (a ped
 dark, through smoke), and "only in the visible image" the other way round (texture, painted
 markings, colour edges: no temperature difference). Low light is a dark visible image.
 
+The visible image's own degradations are measured too (``measure_visible``): haze or a washed
+out veil (He et al.'s dark channel prior: in a clear outdoor photo most patches hold some
+nearly black pixel, so a pale dark channel with low contrast means a veil of scattered light),
+and its share of crushed shadows and blown highlights.
+
 Maps are at the describer's working resolution (``measure.work_images``, long side 256);
 luma in ``[0, 1]``. Positions use the 3x3 grid names of ``mtif.text.regions``.
 """
@@ -19,6 +24,7 @@ import cv2
 import numpy as np
 
 from mtif.fusion.colour import is_grey
+from mtif.text.measure import OVER, UNDER
 from mtif.text.regions import cell_name, grid_means, join_words
 
 WARM_RISE = 0.25  # infrared luma this far above the infrared median is warm
@@ -30,6 +36,13 @@ DOMINANCE = 3.0  # one modality's contrast must exceed the other's by this facto
 ONLY_SHARE = 0.10  # share of a grid cell that must show one-modality detail to name it
 LOW_LIGHT = 0.2  # a visible image darker than this on average was taken in low light
 MAX_NAMED = 4  # objects and cells named per sentence; the rest are counted
+DARK_PATCH = 7  # dark-channel patch at the working resolution (He et al.'s 15 at ~500 px)
+# Hazy when the dark channel's median is this pale and the luma's spread this low: together
+# they flag 1% of BSDS500 and none of Kodak24 photos, and every photo seen through a synthetic
+# veil of transmission 0.4 (grey photos need both too: their dark channel is paler).
+HAZE_DARK, HAZE_CONTRAST = 0.4, 0.15
+UNDER_SHARE = 0.05  # a visible image with this share of crushed shadows has lost detail there
+OVER_SHARE = 0.01  # blown highlights matter from a small share: lamps and headlights glare
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,22 @@ class InfraredMeasurements:
     vis_only: np.ndarray
     ir_mean: float
     vis_mean: float
+
+
+@dataclass(frozen=True)
+class VisibleQuality:
+    """The visible image's degradations: ``dark_channel`` (median of the dark channel),
+    ``contrast`` (standard deviation of luma), shares of ``under``- and ``over``-exposed
+    pixels (``measure.UNDER``/``OVER``)."""
+
+    dark_channel: float
+    contrast: float
+    under: float
+    over: float
+
+    @property
+    def hazy(self) -> bool:
+        return self.dark_channel >= HAZE_DARK and self.contrast < HAZE_CONTRAST
 
 
 def infrared_index(images: Sequence[np.ndarray], task: str | None) -> int | None:
@@ -110,6 +139,42 @@ def measure_infrared(lumas: Sequence[np.ndarray], infrared: int) -> InfraredMeas
         ir_mean=float(ir.mean()),
         vis_mean=float(vis.mean()),
     )
+
+
+def measure_visible(visible: np.ndarray, luma: np.ndarray) -> VisibleQuality:
+    """Measure the visible image at the working resolution: ``visible`` ``(h, w)`` or
+    ``(h, w, 3)``, ``luma`` its ``(h, w)`` luma."""
+    darkest = visible.min(axis=2) if visible.ndim == 3 else visible
+    kernel = np.ones((DARK_PATCH, DARK_PATCH), np.uint8)
+    dark = cv2.erode(np.ascontiguousarray(darkest, dtype=np.float32), kernel)
+    return VisibleQuality(
+        dark_channel=float(np.median(dark)),
+        contrast=float(luma.std()),
+        under=float(np.mean(luma <= UNDER)),
+        over=float(np.mean(luma >= OVER)),
+    )
+
+
+def visible_quality_sentences(q: VisibleQuality) -> list[str]:
+    """Haze, crushed shadows and blown highlights of the visible image, where they matter
+    (its darkness as a whole is ``lighting_sentence``'s)."""
+    out = []
+    if q.hazy:
+        out.append(
+            "The visible image looks hazy or washed out: even its darkest parts are pale "
+            f"(dark channel {q.dark_channel:.2f}) and its contrast is low ({q.contrast:.2f})."
+        )
+    parts = []
+    if q.under >= UNDER_SHARE:
+        parts.append(
+            f"{round(100 * q.under)}% of the visible image's pixels are too dark to show detail"
+        )
+    if q.over >= OVER_SHARE:
+        whose = "are" if parts else "of the visible image's pixels are"
+        parts.append(f"{round(100 * q.over)}% {whose} blown out")
+    if parts:
+        out.append(" and ".join(parts) + ".")  # starts with a number: no capital needed
+    return out
 
 
 def _cells(shares: np.ndarray) -> str:

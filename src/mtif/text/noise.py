@@ -91,10 +91,28 @@ def _responses(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return resp[inner].ravel(), _gradient(luma)[inner].ravel(), local[inner].ravel()
 
 
+def _binned_median(resp: np.ndarray) -> float:
+    """Median of ``resp`` (>= 0) interpolated within bins of one 8-bit level.
+
+    An 8-bit image's responses are whole levels (the mask's weights are integers), so a plain
+    median jumps in steps of a level: at low noise, where the median is one or two levels,
+    that is the whole answer. Interpolating inside the median's bin, as for grouped data,
+    gives the level between.
+    """
+    bins = np.floor(resp * 255.0 + 0.5).astype(np.int64)
+    counts = np.bincount(bins)
+    cum = np.cumsum(counts)
+    half = 0.5 * bins.size
+    k = int(np.searchsorted(cum, half))
+    below = cum[k] - counts[k]
+    lower, width = (0.0, 0.5) if k == 0 else (k - 0.5, 1.0)  # |response| starts at 0
+    return (lower + width * (half - below) / counts[k]) / 255.0
+
+
 def _sigma(resp: np.ndarray, keep: np.ndarray) -> float | None:
     if int(keep.sum()) < MIN_PIXELS:
         return None
-    return float(np.median(resp[keep]) / (6.0 * _MAD_GAUSS))
+    return _binned_median(resp[keep]) / (6.0 * _MAD_GAUSS)
 
 
 def _unclipped(local: np.ndarray, sigma: float) -> np.ndarray:

@@ -21,10 +21,13 @@ from mtif.text.descriptions import Descriptions
 from mtif.text.imagenet import class_names, classify
 from mtif.text.infrared import (
     InfraredMeasurements,
+    VisibleQuality,
     exclusive_detail_sentences,
     infrared_index,
     lighting_sentence,
     measure_infrared,
+    measure_visible,
+    visible_quality_sentences,
     warm_sentences,
 )
 from mtif.text.measure import (
@@ -40,7 +43,8 @@ from mtif.text.regions import cell_name, grid_means, join_words, region_masks, w
 from mtif.text.shots import exif_gap_sentence, noise_sentence, pixel_gap_sentence
 
 # v2: infrared + visible pairs get their own sentences (mtif.text.infrared).
-# v3: each shot's noise, and the exposure gap in stops (EXIF or brightness), in the detail text.
+# v3: each shot's noise, and the exposure gap in stops (EXIF or brightness), in the detail text;
+#     the visible image's haze, crushed shadows and blown highlights for infrared + visible.
 PROMPT_VERSION = "offline-v3"
 LABEL_THRESHOLD = 0.05  # labels below this probability are noise, not content
 # Inputs whose mean brightness spans this much are an exposure series; closer ones a focus one.
@@ -220,14 +224,21 @@ def _modality(im: InfraredMeasurements, i: int) -> str:
     return "the infrared image" if i == im.infrared else "the visible image"
 
 
-def ivf_detail_text(m: Measurements, im: InfraredMeasurements) -> str:
-    """Fine details of an infrared + visible pair: what each modality alone shows, edges."""
-    lines = exclusive_detail_sentences(im)
+def ivf_detail_text(
+    m: Measurements,
+    im: InfraredMeasurements,
+    noise: Sequence[float | None],
+    quality: VisibleQuality,
+) -> str:
+    """Fine details of an infrared + visible pair: what each modality alone shows, the visible
+    image's degradations, edges, and each modality's noise (sigma per input)."""
+    lines = exclusive_detail_sentences(im) + visible_quality_sentences(quality)
     lines.append(
         "Edges cover "
         + " and ".join(f"{_pct(e)} of {_modality(im, i)}" for i, e in enumerate(m.edge_density))
         + f"; the scene is {_texture_word(max(m.edge_density))}."
     )
+    lines.append(noise_sentence([_modality(im, i) for i in range(len(noise))], noise))
     return " ".join(lines)
 
 
@@ -290,8 +301,8 @@ class OfflineDescriber:
             raise ValueError(f"expected one EXIF entry per image ({len(images)}), got {len(exif)}")
         m = measure(images)
         ir = infrared_index(images, self.task)
+        noise = [noise_sigma(np.asarray(im, dtype=np.float32)) for im in images]
         if ir is None:
-            noise = [noise_sigma(np.asarray(im, dtype=np.float32)) for im in images]
             return Descriptions(
                 detail=detail_text(m, noise, exif),
                 structure=structure_text(m),
@@ -299,8 +310,9 @@ class OfflineDescriber:
             )
         small, lumas = work_images(images)
         im = measure_infrared(lumas, ir)
+        quality = measure_visible(small[1 - ir], lumas[1 - ir])
         return Descriptions(
-            detail=ivf_detail_text(m, im),
+            detail=ivf_detail_text(m, im, noise, quality),
             structure=ivf_structure_text(m, im),
             semantic=ivf_semantic_text(im, images[1 - ir], small[1 - ir]),
         )
