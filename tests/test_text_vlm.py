@@ -204,7 +204,7 @@ def test_closed_port_is_a_connection_error(pair) -> None:
 
 def test_identity_and_fenced_json() -> None:
     d = VLMDescriber("http://h:1/v1/", "llava", api_key_env="NOPE")
-    assert d.identity == "vlm:llava@http://h:1/v1:vlm-v1"
+    assert d.identity == "vlm:llava@http://h:1/v1:vlm-v2"
     assert parse_answer("```json\n" + json.dumps(GOOD) + "\n```", "x").semantic == "A lake."
     with pytest.raises(ValueError, match="http"):
         VLMDescriber("localhost:11434", "m")
@@ -237,3 +237,15 @@ def test_key_is_never_cached(srv, pair, tmp_path, monkeypatch) -> None:
     assert len(srv.requests) == 1
     stored = [f.read_bytes() for f in (tmp_path / "cache").rglob("*") if f.is_file()]
     assert stored and all(KEY.encode() not in b for b in stored)
+
+
+def test_prompt_asks_for_the_facts_per_granularity(srv, pair) -> None:
+    client(srv).describe(pair)
+    text = srv.requests[0][1]["messages"][1]["content"][0]["text"]
+    detail, structure, semantic = (
+        text.split(f'- "{k}"')[1].split("\n")[0] for k in ("detail", "structure", "semantic")
+    )
+    assert "noisy" in detail and "shake" in detail and "stops apart" in detail
+    assert "haze" in detail and "visible image" in detail
+    assert "warm objects" in structure
+    assert "night scene stays a night scene" in semantic and "backlit" in semantic

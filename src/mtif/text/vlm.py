@@ -28,22 +28,34 @@ from mtif.io import quantize, read_image
 from mtif.text.descriptions import Descriptions
 
 _log = logging.getLogger(__name__)
-PROMPT_VERSION = "vlm-v1"
+# v2: the prompt asks for facts per shot (noise, blur or shake, the exposure gap, what degrades
+# the visible image of an infrared pair) and for how the fused scene should look.
+PROMPT_VERSION = "vlm-v2"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o"
 SYSTEM_PROMPT = (
     "You describe sets of aligned photographs of one scene that will be fused into a single "
-    "image (different exposures, focus distances, or infrared and visible light). Answer with "
-    "one JSON object and nothing else."
+    "image (different exposures, focus distances, or infrared and visible light). State only "
+    "what you can see in the images; say so when unsure rather than guess. Answer with one "
+    "JSON object and nothing else."
 )
 USER_PROMPT = (
     "The {n} images show the same scene. Write three descriptions that guide their fusion, "
-    "each two to four sentences of plain English:\n"
-    '- "detail": fine details: which image keeps texture and detail where (over- or '
-    "under-exposed areas, sharp or blurred areas), fine edges, noise.\n"
+    "each two to five sentences of plain English:\n"
+    '- "detail": fine details, image by image. Which image keeps texture and detail where '
+    "(over- or under-exposed areas, sharp or out-of-focus areas). How noisy each image is "
+    "(clean, slightly noisy, noisy or very noisy) and whether any is blurred by camera shake "
+    "or motion. For an exposure series, roughly how many stops apart the exposures look. For "
+    "an infrared and visible pair, what degrades the visible image (darkness, haze or smoke, "
+    "glare or blown-out lights, noise) and what the infrared image shows that it hides.\n"
     '- "structure": structural cues: layout, main shapes and lines, horizon, bright and dark '
-    "regions, where the salient objects are.\n"
-    '- "semantic": semantic content: what the scene shows (objects, people, setting, colours).\n'
+    "regions, where the salient objects are (for an infrared pair, where the warm objects "
+    "are).\n"
+    '- "semantic": what the scene shows (objects, people, setting, colours, time of day, '
+    "weather) and how the fused image should look: keep the scene's character (a night scene "
+    "stays a night scene, a sunset keeps its glow), note a backlit subject or strong "
+    "contrast, and say what matters most to keep (faces, text, people or vehicles that only "
+    "the infrared image shows).\n"
     'Refer to the inputs as "the first image", "the second image", and so on. Answer exactly '
     'as {{"detail": "...", "structure": "...", "semantic": "..."}}.'
 )
