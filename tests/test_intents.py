@@ -99,7 +99,7 @@ def test_plan_draws_text_and_target_together():
             kinds.add(k)
             # The text names the rule that made the target: low key darkens, high key brightens.
             if k == 1:
-                assert target.max() < 0.9 ** 1.6 + 1e-5
+                assert target.max() < 0.9**1.6 + 1e-5
             if k == 2:
                 assert target.min() > 0.1 ** (1 / 1.6) - 1e-5
             if k in (None, 0):
