@@ -38,7 +38,7 @@ from mtif.data.splits import split_names
 from mtif.fusion import fuse_images
 from mtif.fusion.colour import luma
 from mtif.io import read_image
-from mtif.metrics import psnr
+from mtif.metrics.extras import psnr
 from mtif.model import load_model
 
 Pair = tuple[np.ndarray, ...]
@@ -69,13 +69,29 @@ def fused_luma(model, task: str, images: Sequence[np.ndarray], **text) -> np.nda
     return luma(fuse_images(list(images), task, checkpoint=model, **text).image)
 
 
+def _psnr(x: np.ndarray, reference: np.ndarray) -> float:
+    """PSNR in dB of two ``[0, 1]`` images, on the 0..255 scale of ``mtif.metrics``."""
+    return psnr(255.0 * x, 255.0 * reference)
+
+
 def _header(*columns: str) -> None:
     print("| checkpoint | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
 
 
-def _semantic(words: str) -> dict:
-    return {"descriptions": {"semantic": words}}
+_described: dict[int, dict[str, str]] = {}
+
+
+def _semantic(words: str, pair: Pair) -> dict:
+    """Options for ``fuse_images``: the offline describer's detail and structure of ``pair``
+    (written once per pair, as the describer is deterministic) and ``words`` as semantic."""
+    key = id(pair[0])
+    if key not in _described:
+        from mtif.text import get_describer
+
+        d = get_describer("offline").describe_images(list(pair[:2]))
+        _described[key] = {"detail": d.detail, "structure": d.structure}
+    return {"descriptions": {**_described[key], "semantic": words}}
 
 
 def _pairs_of_wordings(task: str, first: str, second: str) -> list[tuple[str, str]]:
@@ -106,7 +122,7 @@ def run_key(models: dict, pairs: list[Pair], args) -> None:
     }
 
     def score(model, p: Pair, words: str) -> float:
-        return float(fused_luma(model, "mef", p[:2], **_semantic(words)).mean())
+        return float(fused_luma(model, "mef", p[:2], **_semantic(words, p)).mean())
 
     for label, wordings in sets.items():
         print(f"\nkey, {label}: high-key minus low-key mean luma, {len(pairs)} pairs")
@@ -128,7 +144,7 @@ def run_emphasis(models: dict, pairs: list[Pair], args) -> None:
     }
 
     def score(model, p: Pair, words: str) -> float:
-        return _ir_correlation(fused_luma(model, "ivf", p[:2], **_semantic(words)), p[0])
+        return _ir_correlation(fused_luma(model, "ivf", p[:2], **_semantic(words, p)), p[0])
 
     for label, wordings in sets.items():
         print(f"\nemphasis, {label}: correlation with the infrared image, warm minus texture")
@@ -154,11 +170,13 @@ def run_truth(models: dict, pairs: list[Pair], args) -> None:
             for k, intent in enumerate(intents):
                 target = intent.target(a, b, gt)
                 wrong = intents[(k + 1) % len(intents)].heldout_wordings[0]
-                true = fused_luma(model, args.task, p[:2], **_semantic(intent.heldout_wordings[0]))
-                wrong_out = fused_luma(model, args.task, p[:2], **_semantic(wrong))
+                true = fused_luma(
+                    model, args.task, p[:2], **_semantic(intent.heldout_wordings[0], p)
+                )
+                wrong_out = fused_luma(model, args.task, p[:2], **_semantic(wrong, p))
                 for key, out in (("true", true), ("none", none), ("wrong", wrong_out)):
-                    scores[key].append(psnr(out, target))
-                scores["offline"].append(psnr(offline, target))
+                    scores[key].append(_psnr(out, target))
+                scores["offline"].append(_psnr(offline, target))
         cells = " | ".join(f"{np.mean(v):.2f}" for v in scores.values())
         print(f"| {name} | {cells} |")
 
@@ -190,7 +208,7 @@ def run_noise(models: dict, pairs: list[Pair], args) -> None:
                 ),
             }
             for key, out in outs.items():
-                rows[key].append(psnr(out, reference))
+                rows[key].append(_psnr(out, reference))
         print(f"| {name} | " + " | ".join(f"{np.mean(v):.2f}" for v in rows.values()) + " |")
 
 
