@@ -175,3 +175,29 @@ def test_a_run_learning_words_trains_with_and_without_a_truth(tmp_path, task):
     config = load_config(None, [f"{k}={v}" for k, v in overrides.items()])
     run = train(config, progress=False)
     assert (run / "checkpoints" / "step_0000002.safetensors").is_file()
+
+
+def test_focus_runs_learn_null_text_and_runs_without_text_learn_intents_blind(tmp_path):
+    from mtif.engine.trainer import train
+
+    data = _tiny_set(tmp_path / "data", "mef")
+    common = {
+        "data": data,
+        "steps": 1,
+        "batch_size": 2,
+        "patch": 32,
+        "threads": 1,
+        "enrichment": "random",
+        "model_overrides": "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}",
+        "intensity_reference": "ground-truth",
+        "text_cache": tmp_path / "cache",
+    }
+    for name, extra in {
+        "focus-null": {"task": "mff", "null_text_rate": 0.5},
+        "wo-tg": {"task": "mef", "intent_rate": 0.5, "use_text": "false"},
+    }.items():
+        values = {**common, **extra, "out": tmp_path / name}
+        run = train(load_config(None, [f"{k}={v}" for k, v in values.items()]), progress=False)
+        assert (run / "checkpoints" / "step_0000001.safetensors").is_file()
+    with pytest.raises(ValueError, match="use_text=false has none"):
+        load_config(None, ["data=x", "null_text_rate=0.2", "use_text=false"])

@@ -17,6 +17,7 @@ import skimage.data
 
 from mtif.data.synthetic import make_stack, night_scene
 from mtif.fusion import fuse_images
+from mtif.fusion.colour import luma
 from mtif.io import read_image, write_image
 from mtif.methods import available_methods
 from mtif.metrics import evaluate
@@ -27,6 +28,26 @@ DEMO_PAIRS = {
     "mff": ("astronaut", 1, ("mean", "laplacian", "gff-mff", "mtif-mff")),
     "ivf": ("astronaut", 0, ("max", "laplacian", "gff-mff", "mtif-ivf")),
 }
+
+
+# task -> two wordings of opposite wishes (held out of training, mtif.data.intents) and what
+# shows their effect: the words steer the shipped networks, and the demo shows by how much.
+STEERING = {
+    "mef": (("night, keep it dark", "bright, lift the shadows"), "mean luma"),
+    "ivf": (
+        ("make the warm targets stand out", "the visible texture matters"),
+        "correlation with the infrared image",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SteerRow:
+    task: str
+    words: str
+    measure: str
+    value: float
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,30 @@ def make_demo_pair(task: str, out_dir: Path) -> tuple[Path, Path, Path | None]:
         for folder, img in zip(("A", "B", "GT"), images, strict=False)
     ]
     return paths[0], paths[1], paths[2] if len(paths) > 2 else None
+
+
+def _steer_measure(task: str, fused: np.ndarray, infrared: np.ndarray) -> float:
+    y = luma(fused)
+    if task == "mef":
+        return float(y.mean())
+    return float(np.corrcoef(y.ravel(), luma(infrared).ravel())[0, 1])
+
+
+def run_steering(out_dir: Path) -> list[SteerRow]:
+    """Fuse the exposure and infrared demo pairs (written by ``run_demo``) once per wording of
+    ``STEERING``, with the shipped network and the user's semantic text; fused images go to
+    ``out_dir/task/fused/words-<k>.png``."""
+    rows = []
+    for task, (wordings, measure) in STEERING.items():
+        a, b = (out_dir / task / folder / "demo.png" for folder in ("A", "B"))
+        images = [read_image(a), read_image(b)]
+        for k, words in enumerate(wordings):
+            fused = fuse_images(images, task=task, descriptions={"semantic": words}).image
+            path = write_image(out_dir / task / "fused" / f"words-{k}.png", fused, overwrite=True)
+            rows.append(
+                SteerRow(task, words, measure, _steer_measure(task, fused, images[0]), path)
+            )
+    return rows
 
 
 def run_demo(out_dir: Path) -> list[DemoRow]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtif.demo import run_demo
+from mtif.demo import run_demo, run_steering
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Synthesise an exposure pair and a focus pair (with their ground truth) and "
         "an infrared + visible night scene from scikit-image's bundled photos, fuse them with "
         "the available methods and print the six metrics of the published tables plus "
-        "PSNR/SSIM against the ground truth where there is one. The pairs and fused images are "
-        "written under --out, laid out as data sets.",
+        "PSNR/SSIM against the ground truth where there is one; then fuse the exposure and "
+        "infrared pairs again with two opposite wishes in words, to show what the text does. "
+        "The pairs and fused images are written under --out, laid out as data sets.",
     )
     p.add_argument("--out", type=Path, default=Path("demo_out"), help="output folder")
     p.set_defaults(func=run)
@@ -29,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         vals = " ".join(f"{row.scores[k]:8.3f}" if k in row.scores else f"{'-':>8}" for k in keys)
         print(f"{row.task:<5} {row.method:<12} {vals}")
+    print("\nwords steer the networks (--semantic; wordings never used in training):")
+    for s in run_steering(args.out):
+        print(f"{s.task:<5} {s.words!r:<36} {s.measure} {s.value:.3f}  ({s.path})")
     print(f"\ninputs, ground truth and fused images are in {args.out}/")
     print(
         f"score a folder yourself: mtif evaluate --method mertens --data {args.out}/mef "

@@ -135,8 +135,8 @@ class TrainConfig:
             )
         if not self.teaches_words:
             return
-        if not self.use_text:
-            raise ValueError("intent_rate and null_text_rate teach text; use_text=false has none")
+        if not self.use_text and self.null_text_rate > 0:
+            raise ValueError("null_text_rate leaves text out; use_text=false has none to leave")
         if self.intent_rate > 0:
             task_intents(self.task)  # focus networks have no intents: a clear error
         if self.intensity_reference != "ground-truth":

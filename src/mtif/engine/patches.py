@@ -133,7 +133,7 @@ def draw_batch(
             for p, v in zip(chosen, views, strict=True)
         ]
         views = [(v[0], v[1], target) for v, (_, target) in zip(views, drawn, strict=True)]
-        texts = to_text_batch([t for t, _ in drawn])
+        texts = to_text_batch([t for t, _ in drawn]) if chosen[0].text is not None else None
 
     def stack(k: int) -> torch.Tensor:
         return torch.from_numpy(np.stack([v[k] for v in views]))[:, None].float()

@@ -11,6 +11,9 @@ A run with ``intent_rate`` or ``null_text_rate`` above zero draws, for every vie
 - otherwise: the pair's own descriptions (the describer's, the default path) and the neutral
   target, the first intent's.
 The text is true by construction: the target was made by the rule the words name.
+
+With ``use_text=false`` (the paper's w/o TG) the same intents and targets are drawn but no words
+reach the network: the control that shows what the words themselves buy.
 """
 
 from __future__ import annotations
@@ -54,11 +57,11 @@ class TextPlan:
 
 def draw_text(
     plan: TextPlan,
-    text: TextFeatures,
+    text: TextFeatures | None,
     scene_intents: tuple[LevelTokens, ...],
     view: tuple[np.ndarray, ...],
     rng: np.random.Generator,
-) -> tuple[TextFeatures, np.ndarray]:
+) -> tuple[TextFeatures | None, np.ndarray]:
     """One view's text and target (see the module docstring). ``view`` is ``(a, b)`` or
     ``(a, b, gt)``; ``scene_intents[k]``: the pair's semantic text followed by a wording of
     intent ``k`` (empty when the pair has none)."""
@@ -70,6 +73,8 @@ def draw_text(
     if u >= plan.null_rate + plan.intent_rate:
         return text, plan.intents[0].target(a, b, gt)
     k = int(rng.integers(len(plan.intents)))
+    if text is None:
+        return None, plan.intents[k].target(a, b, gt)
     if scene_intents and rng.random() < 0.5:
         semantic = scene_intents[k]
     else:

@@ -79,7 +79,10 @@ def text_plan(config: TrainConfig, encoder_identity: str, dim: int) -> TextPlan 
         task_intents(config.task) if config.intent_rate > 0 else (neutral_intent(config.task),)
     )
     encoder = get_encoder(config.encoder)
-    wordings = tuple(tuple(encoder.encode_texts(i.train_wordings)) for i in intents)
+    # The focus task's neutral intent has no wordings: a plan of null text only.
+    wordings = tuple(
+        tuple(encoder.encode_texts(i.train_wordings)) if i.train_wordings else () for i in intents
+    )
     return TextPlan(
         intents, wordings, config.intent_rate, config.null_text_rate, dim, encoder_identity
     )
@@ -89,8 +92,9 @@ def _scene_intents(
     texts: list[Descriptions | None], config: TrainConfig, progress: bool
 ) -> list[tuple[LevelTokens, ...]]:
     """Per pair and intent: the pair's semantic description followed by one of the intent's
-    training wordings (chosen by the pair's name), encoded in batches."""
-    if config.intent_rate <= 0:
+    training wordings (drawn by the run's seed and the pair's place), encoded in batches.
+    Empty without intents or without text."""
+    if config.intent_rate <= 0 or not config.use_text:
         return [()] * len(texts)
     intents = task_intents(config.task)
     encoder = get_encoder(config.encoder)
