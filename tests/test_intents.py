@@ -201,3 +201,35 @@ def test_focus_runs_learn_null_text_and_runs_without_text_learn_intents_blind(tm
         assert (run / "checkpoints" / "step_0000001.safetensors").is_file()
     with pytest.raises(ValueError, match="use_text=false has none"):
         load_config(None, ["data=x", "null_text_rate=0.2", "use_text=false"])
+
+
+def test_training_reads_a_data_sets_own_descriptions(tmp_path):
+    import json
+
+    from mtif.engine.trainer import train
+
+    data = _tiny_set(tmp_path / "data", "mef", n=2)
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for k in range(2):
+        words = {"detail": f"pair {k} detail", "structure": "layout", "semantic": "a street"}
+        (texts / f"p{k}.json").write_text(json.dumps(words))
+    values = {
+        "data": data,
+        "out": tmp_path / "run",
+        "steps": 1,
+        "batch_size": 2,
+        "patch": 32,
+        "threads": 1,
+        "enrichment": "random",
+        "model_overrides": "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}",
+        "describer": "files",
+        "text_dir": texts,
+        "text_cache": tmp_path / "cache",
+    }
+    run = train(load_config(None, [f"{k}={v}" for k, v in values.items()]), progress=False)
+    assert (run / "checkpoints" / "step_0000001.safetensors").is_file()
+    (texts / "p1.json").unlink()
+    values["out"] = tmp_path / "run2"
+    with pytest.raises(FileNotFoundError, match="no descriptions for 'p1'"):
+        train(load_config(None, [f"{k}={v}" for k, v in values.items()]), progress=False)
