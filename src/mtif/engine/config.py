@@ -69,6 +69,9 @@ class TrainConfig:
     # the share with no text at all (the neutral target).
     intent_rate: float = 0.0
     null_text_rate: float = 0.0
+    # Of the intent views, the share whose semantic text is the pair's own followed by the
+    # wording (a VLM's paragraph that ends with a wish) rather than the wording alone.
+    intent_scene_rate: float = 0.5
     describer: str = "offline"  # "offline", "vlm" (described once, cached) or "files"
     # The files describer's folder of descriptions (see mtif.text.files), e.g. a VLM's output.
     text_dir: str = ""
@@ -132,6 +135,10 @@ class TrainConfig:
             raise ValueError(
                 f"intent_rate and null_text_rate must be at least 0 and add up to at most 1, got "
                 f"{self.intent_rate} and {self.null_text_rate}"
+            )
+        if not 0 <= self.intent_scene_rate <= 1:
+            raise ValueError(
+                f"intent_scene_rate must be within [0, 1], got {self.intent_scene_rate}"
             )
         if not self.teaches_words:
             return

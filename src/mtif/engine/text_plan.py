@@ -5,9 +5,9 @@ A run with ``intent_rate`` or ``null_text_rate`` above zero draws, for every vie
 - with chance ``null_text_rate``: no description at any level (``--describer none`` at
   inference), and the neutral target;
 - with chance ``intent_rate``: one of the task's intents (``mtif.data.intents``), its semantic
-  description in one of that intent's training wordings, alone or after the pair's own semantic
-  description (as a user's sentence alone, or a VLM's paragraph that ends with a wish), and the
-  target that intent makes from the view; detail and structure stay the pair's own;
+  description in one of that intent's training wordings, alone or (with chance
+  ``intent_scene_rate``) after the pair's own semantic description (a user's sentence alone, or
+  a VLM's paragraph that ends with a wish), and the target that intent makes from the view; detail and structure stay the pair's own;
 - otherwise: the pair's own descriptions (the describer's, the default path) and the neutral
   target, the first intent's.
 The text is true by construction: the target was made by the rule the words name.
@@ -40,6 +40,7 @@ class TextPlan:
     null_rate: float
     dim: int
     encoder: str
+    scene_rate: float = 0.5
 
     def __post_init__(self) -> None:
         if len(self.wordings) != len(self.intents) or (
@@ -75,7 +76,7 @@ def draw_text(
     k = int(rng.integers(len(plan.intents)))
     if text is None:
         return None, plan.intents[k].target(a, b, gt)
-    if scene_intents and rng.random() < 0.5:
+    if scene_intents and rng.random() < plan.scene_rate:
         semantic = scene_intents[k]
     else:
         options = plan.wordings[k]

@@ -83,9 +83,8 @@ def text_plan(config: TrainConfig, encoder_identity: str, dim: int) -> TextPlan 
     wordings = tuple(
         tuple(encoder.encode_texts(i.train_wordings)) if i.train_wordings else () for i in intents
     )
-    return TextPlan(
-        intents, wordings, config.intent_rate, config.null_text_rate, dim, encoder_identity
-    )
+    rates = (config.intent_rate, config.null_text_rate)
+    return TextPlan(intents, wordings, *rates, dim, encoder_identity, config.intent_scene_rate)
 
 
 def _scene_intents(
@@ -94,7 +93,7 @@ def _scene_intents(
     """Per pair and intent: the pair's semantic description followed by one of the intent's
     training wordings (drawn by the run's seed and the pair's place), encoded in batches.
     Empty without intents or without text."""
-    if config.intent_rate <= 0 or not config.use_text:
+    if config.intent_rate <= 0 or config.intent_scene_rate <= 0 or not config.use_text:
         return [()] * len(texts)
     intents = task_intents(config.task)
     encoder = get_encoder(config.encoder)
