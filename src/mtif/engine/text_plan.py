@@ -7,7 +7,8 @@ A run with ``intent_rate`` or ``null_text_rate`` above zero draws, for every vie
 - with chance ``intent_rate``: one of the task's intents (``mtif.data.intents``), its semantic
   description in one of that intent's training wordings, alone or (with chance
   ``intent_scene_rate``) after the pair's own semantic description (a user's sentence alone, or
-  a VLM's paragraph that ends with a wish), and the target that intent makes from the view; detail and structure stay the pair's own;
+  a VLM's paragraph that ends with a wish), and the target that intent makes from the view;
+  detail and structure stay the pair's own;
 - otherwise: the pair's own descriptions (the describer's, the default path) and the neutral
   target, the first intent's.
 The text is true by construction: the target was made by the rule the words name.
