@@ -15,6 +15,8 @@ so this measures free wording, not memorised templates. The first checkpoint is 
 - ``noise`` (exposure): Gaussian noise of ``--sigma`` (8-bit levels) added to the dark shot;
   PSNR of the noisy pair's fusion against the clean pair's, with the default (offline) text,
   with no text, and with the clean pair's detail text (which says both shots are clean).
+- ``odd``: semantic texts unlike anything in training (empty, a long VLM-style paragraph,
+  2,000 characters, German, emoji): PSNR of each fusion against the default one.
 
     .venv/bin/python benchmarks/text_effect.py key src/mtif/weights/mtif-mef RUN/ckpt \
         --data ../shared/data/MEFB --task mef
@@ -218,7 +220,46 @@ def _label(checkpoint: str) -> str:
     return path.parent.parent.name if path.parent.name == "checkpoints" else path.name
 
 
-MODES = {"key": run_key, "emphasis": run_emphasis, "truth": run_truth, "noise": run_noise}
+#: Semantic texts unlike any training wording, for ``odd``: how far each moves a clean pair's
+#: fusion from the default (the offline describer's own semantic text).
+ODD_TEXTS = {
+    "empty": "",
+    "gpt-4o-style paragraph": (
+        "The image shows a wide urban scene in the late afternoon. A row of buildings with "
+        "large glass windows lines the street; some windows reflect the bright sky while the "
+        "ground floor lies in shade. There are a few parked cars, a tree on the left and "
+        "overhead wires. The fused result should preserve the sky's detail and the shadowed "
+        "storefronts, with natural colours and no halos around the rooftops."
+    ),
+    "2,000 characters": ("A quiet harbour with boats, ropes and gulls. " * 45)[:2000],
+    "another language": "Ein ruhiger Hafen mit Booten und Möwen am späten Nachmittag.",
+    "emoji": "🌃🚗✨🏙️🌙 📷",
+}
+
+
+def run_odd(models: dict, pairs: list[Pair], args) -> None:
+    print(f"\nodd semantic texts: PSNR (dB) against the default fusion, {len(pairs)} pairs")
+    _header(*ODD_TEXTS, "worst pixel")
+    for name, model in models.items():
+        rows: dict[str, list[float]] = {k: [] for k in ODD_TEXTS}
+        worst = 0.0
+        for p in tqdm(pairs, desc=name, unit="pair", leave=False):
+            default = fused_luma(model, args.task, p[:2])
+            for key, words in ODD_TEXTS.items():
+                out = fused_luma(model, args.task, p[:2], **_semantic(words, p))
+                rows[key].append(_psnr(out, default))
+                worst = max(worst, float(np.abs(out - default).max()))
+        cells = " | ".join(f"{np.mean(v):.2f}" for v in rows.values())
+        print(f"| {name} | {cells} | {worst:.3f} |")
+
+
+MODES = {
+    "key": run_key,
+    "emphasis": run_emphasis,
+    "truth": run_truth,
+    "noise": run_noise,
+    "odd": run_odd,
+}
 
 
 def main() -> None:
