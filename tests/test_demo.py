@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mtif.cli.main import main
 from mtif.data.pairs import find_samples
-from mtif.demo import DEMO_PAIRS, run_demo
+from mtif.demo import DEMO_PAIRS, STEERING, run_demo, run_steering
 from mtif.methods import available_methods
 
 
@@ -31,3 +31,12 @@ def test_demo_command_prints_table(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "PSNR_gt" in out and "laplacian" in out and "mertens" in out
     assert any(line.startswith("ivf") and line.rstrip().endswith("-") for line in out.splitlines())
+
+
+def test_demo_words_steer_the_infrared_network(tmp_path):
+    run_demo(tmp_path)
+    rows = {r.words: r for r in run_steering(tmp_path) if r.task == "ivf"}
+    warm, texture = (rows[w].value for w in STEERING["ivf"][0])
+    # Correlation with the infrared image: "warm targets" must lean on it clearly more.
+    assert warm > texture + 0.05
+    assert all(r.path.is_file() for r in rows.values())

@@ -195,3 +195,15 @@ def test_text_model_without_text_is_described_offline():
     )
     other = fuse_images(list(s.inputs), method="network", checkpoint=model, text=zeros)
     assert float(np.abs(other.image - described.image).max()) > 1e-4  # the text is used
+
+
+def test_float_pixels_a_rounding_hair_outside_the_range_are_clipped_not_refused():
+    from mtif.fusion.inputs import as_float_image
+
+    img = np.full((8, 8), 0.5, np.float32)
+    img[0, 0], img[0, 1] = 1.0 + 1e-6, -1e-6  # what an OpenCV resize's rounding leaves
+    out = as_float_image(img, "image 1")
+    assert out.min() == 0.0 and out.max() == 1.0
+    img[0, 0] = 255.0
+    with pytest.raises(ValueError, match=r"got \[-1e-06, 255\]; scale the image"):
+        as_float_image(img, "image 1")

@@ -46,12 +46,21 @@ def as_float_image(arr: np.ndarray, name: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.floating):
         raise ValueError(f"{name}: unsupported pixel type {arr.dtype}; use uint8, uint16 or float")
     lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0.0 or hi > 1.0:
+    slack = FLOAT_SLACK
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -slack or hi > 1.0 + slack:
         raise ValueError(
-            f"{name}: float pixels must be finite and in [0, 1], got [{lo:.3g}, {hi:.3g}]; "
+            f"{name}: float pixels must be finite and in [0, 1], got [{lo:.6g}, {hi:.6g}]; "
             "scale the image (e.g. divide by 255)"
         )
+    if lo < 0.0 or hi > 1.0:  # a resize or a colour conversion's rounding: clip, keep the image
+        arr = np.clip(arr, 0.0, 1.0)
     return arr.astype(np.float32, copy=False)
+
+
+#: How far outside [0, 1] a float pixel may lie and be clipped rather than refused: OpenCV's
+#: resizing and colour conversions overshoot by rounding (1 + 1e-7 after an area resize),
+#: while a real scaling mistake (0..255 floats) is far beyond it.
+FLOAT_SLACK = 1e-3
 
 
 def load(items: Sequence[ImageLike]) -> tuple[list[np.ndarray], list[str]]:
