@@ -35,3 +35,14 @@ def ir_visible(size: int = 192) -> tuple[np.ndarray, np.ndarray]:
 def night_pair(size: int = 256) -> NightScene:
     """A warm object in a corner too dark to see in visible light (``night_scene``)."""
     return night_scene(photo(size))
+
+
+def series_folder(root, task: str, n: int, size: int = 64):
+    """A data-set folder ``root/{A,B}/scene<i>.png`` of ``n`` synthetic pairs; returns root."""
+    from mtif.io import write_image
+
+    for i in range(n):
+        s = stack(task, size=size, seed=i)
+        for k, im in zip("AB", s.inputs, strict=True):
+            write_image(root / k / f"scene{i}.png", im)
+    return root

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fuse_data import stack
+from fuse_data import series_folder, stack
 from model_helpers import awake_model
 from mtif.cli.main import main
 from mtif.io import read_image, write_image
@@ -144,11 +144,7 @@ def test_usage_errors(tmp_path, capsys):
 
 
 def test_folder_mode_skips_bad_series_and_exits_1(tmp_path, capsys):
-    data = tmp_path / "set"
-    for i in range(3):
-        s = stack("mff", size=64, seed=i)
-        for k, im in zip("AB", s.inputs, strict=True):
-            write_image(data / k / f"scene{i}.png", im)
+    data = series_folder(tmp_path / "set", "mff", 3)
     (data / "B" / "scene1.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     out = tmp_path / "out"
     argv = ["fuse", "--input-dir", str(data), "--out", str(out), "--no-progress"]

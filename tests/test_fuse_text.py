@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from fuse_data import stack
+from fuse_data import series_folder, stack
 from model_helpers import awake_model
 from mtif.cli.main import main
 from mtif.fusion import fuse_images
@@ -246,11 +246,7 @@ def test_cli_describer_none_and_an_empty_level(tmp_path, capsys):
 
 
 def test_cli_folder_applies_the_words_to_every_series(tmp_path, capsys):
-    data = tmp_path / "set"
-    for i in range(2):
-        s = stack("mef", size=64, seed=i)
-        for k, im in zip("AB", s.inputs, strict=True):
-            write_image(data / k / f"scene{i}.png", im)
+    data = series_folder(tmp_path / "set", "mef", 2)
     saved = tmp_path / "words.json"
     argv = ["fuse", "--input-dir", str(data), "--out", str(tmp_path / "out"), "--no-progress"]
     argv += ["--describer", "none", "--semantic", SEMANTIC, "--save-descriptions", str(saved)]

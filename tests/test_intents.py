@@ -150,54 +150,52 @@ def _tiny_set(root, task: str, n: int = 3):
     return root
 
 
-@pytest.mark.parametrize("task", ["mef", "ivf"])
-def test_a_run_learning_words_trains_with_and_without_a_truth(tmp_path, task):
+def _train_tiny(tmp_path, data, **values):
+    """Train a tiny network on ``data`` for ``steps`` (default 1) and return the run folder."""
     from mtif.engine.trainer import train
 
-    data = _tiny_set(tmp_path / "data", task)
-    overrides = {
-        "task": task,
+    settings = {
         "data": data,
         "out": tmp_path / "run",
-        "steps": 2,
-        "batch_size": 4,
-        "patch": 32,
-        "checkpoint_every": 2,
-        "threads": 1,
-        "enrichment": "random",
-        "model_overrides": "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}",
-        "intent_rate": 0.5,
-        "null_text_rate": 0.25,
-        "intensity_reference": "ground-truth",
-        "grad_reference": "max-gradient",
-        "text_cache": tmp_path / "cache",
-    }
-    config = load_config(None, [f"{k}={v}" for k, v in overrides.items()])
-    run = train(config, progress=False)
-    assert (run / "checkpoints" / "step_0000002.safetensors").is_file()
-
-
-def test_focus_runs_learn_null_text_and_runs_without_text_learn_intents_blind(tmp_path):
-    from mtif.engine.trainer import train
-
-    data = _tiny_set(tmp_path / "data", "mef")
-    common = {
-        "data": data,
         "steps": 1,
         "batch_size": 2,
         "patch": 32,
         "threads": 1,
         "enrichment": "random",
         "model_overrides": "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}",
-        "intensity_reference": "ground-truth",
         "text_cache": tmp_path / "cache",
+        **values,
     }
+    config = load_config(None, [f"{k}={v}" for k, v in settings.items()])
+    return train(config, progress=False)
+
+
+@pytest.mark.parametrize("task", ["mef", "ivf"])
+def test_a_run_learning_words_trains_with_and_without_a_truth(tmp_path, task):
+    data = _tiny_set(tmp_path / "data", task)
+    run = _train_tiny(
+        tmp_path,
+        data,
+        task=task,
+        steps=2,
+        batch_size=4,
+        intent_rate=0.5,
+        null_text_rate=0.25,
+        intensity_reference="ground-truth",
+        grad_reference="max-gradient",
+    )
+    assert (run / "checkpoints" / "step_0000002.safetensors").is_file()
+
+
+def test_focus_runs_learn_null_text_and_runs_without_text_learn_intents_blind(tmp_path):
+    data = _tiny_set(tmp_path / "data", "mef")
     for name, extra in {
         "focus-null": {"task": "mff", "null_text_rate": 0.5},
         "wo-tg": {"task": "mef", "intent_rate": 0.5, "use_text": "false"},
     }.items():
-        values = {**common, **extra, "out": tmp_path / name}
-        run = train(load_config(None, [f"{k}={v}" for k, v in values.items()]), progress=False)
+        run = _train_tiny(
+            tmp_path, data, out=tmp_path / name, intensity_reference="ground-truth", **extra
+        )
         assert (run / "checkpoints" / "step_0000001.safetensors").is_file()
     with pytest.raises(ValueError, match="use_text=false has none"):
         load_config(None, ["data=x", "null_text_rate=0.2", "use_text=false"])
@@ -206,30 +204,14 @@ def test_focus_runs_learn_null_text_and_runs_without_text_learn_intents_blind(tm
 def test_training_reads_a_data_sets_own_descriptions(tmp_path):
     import json
 
-    from mtif.engine.trainer import train
-
     data = _tiny_set(tmp_path / "data", "mef", n=2)
     texts = tmp_path / "texts"
     texts.mkdir()
     for k in range(2):
         words = {"detail": f"pair {k} detail", "structure": "layout", "semantic": "a street"}
         (texts / f"p{k}.json").write_text(json.dumps(words))
-    values = {
-        "data": data,
-        "out": tmp_path / "run",
-        "steps": 1,
-        "batch_size": 2,
-        "patch": 32,
-        "threads": 1,
-        "enrichment": "random",
-        "model_overrides": "{channels: [8, 8, 8], heads: [1, 1, 1], aux_channels: 4}",
-        "describer": "files",
-        "text_dir": texts,
-        "text_cache": tmp_path / "cache",
-    }
-    run = train(load_config(None, [f"{k}={v}" for k, v in values.items()]), progress=False)
+    run = _train_tiny(tmp_path, data, describer="files", text_dir=texts)
     assert (run / "checkpoints" / "step_0000001.safetensors").is_file()
     (texts / "p1.json").unlink()
-    values["out"] = tmp_path / "run2"
     with pytest.raises(FileNotFoundError, match="no descriptions for 'p1'"):
-        train(load_config(None, [f"{k}={v}" for k, v in values.items()]), progress=False)
+        _train_tiny(tmp_path, data, describer="files", text_dir=texts, out=tmp_path / "run2")
