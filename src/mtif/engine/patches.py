@@ -127,18 +127,18 @@ def draw_batch(
     chosen = [pairs[int(i)] for i in rng.integers(len(pairs), size=batch_size)]
     views = [_view(pair, patch, enrichment, rng) for pair in chosen]
     views = [_blur_inputs(v, input_blur, rng) for v in views]
+    texts = [p.text for p in chosen]
     if plan is not None:
         drawn = [
             draw_text(plan, p.text, p.scene_intents, v, rng)
             for p, v in zip(chosen, views, strict=True)
         ]
         views = [(v[0], v[1], target) for v, (_, target) in zip(views, drawn, strict=True)]
-        texts = to_text_batch([t for t, _ in drawn]) if chosen[0].text is not None else None
+        texts = [t for t, _ in drawn]
 
     def stack(k: int) -> torch.Tensor:
         return torch.from_numpy(np.stack([v[k] for v in views]))[:, None].float()
 
     gt = stack(2) if all(len(v) == 3 for v in views) else None
-    if plan is None:
-        texts = to_text_batch([p.text for p in chosen]) if chosen[0].text is not None else None
-    return Batch(stack(0), stack(1), texts, gt)
+    text = to_text_batch(texts) if chosen[0].text is not None else None
+    return Batch(stack(0), stack(1), text, gt)

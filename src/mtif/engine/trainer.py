@@ -76,7 +76,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> Path:
     val_pairs = load_validation_pairs(config) if ctx.is_main else []
     text_dim = pairs[0].text.dim if pairs[0].text is not None else 384
     encoder_identity = pairs[0].text.encoder if pairs[0].text is not None else ""
-    plan = text_plan(config, encoder_identity, text_dim) if config.teaches_words else None
+    plan = text_plan(config, encoder_identity, text_dim)
     overrides = {**config.model_overrides, "use_text": config.use_text, "text_dim": text_dim}
     model = create_model(config.model, **overrides).to(ctx.device)
     optimizer = torch.optim.Adam(_trainable(model, config.train_only), lr=config.lr)
