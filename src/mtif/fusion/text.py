@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from mtif.fusion.network import TextSource
 from mtif.io.exif import Exposure, read_exposure
 from mtif.model import TextBatch
 from mtif.text.descriptions import DESCRIBERS, LEVELS, Describer, Descriptions
@@ -251,12 +250,3 @@ def get_text_encoder(
             f"gives {enc.dim}; choose the encoder the model was trained with"
         )
     return enc
-
-
-def offline_text_source(
-    encoder: str = "minilm", weights: str | Path | None = None, text_dim: int | None = None
-) -> TextSource:
-    """A ``TextSource``: describe a pair offline, encode it, batch it for the network."""
-    from mtif.text import get_describer
-
-    return DescribedText(get_describer("offline"), get_text_encoder(encoder, weights, text_dim), {})
